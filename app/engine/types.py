@@ -11,6 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.engine.parameters import Parameters
 
 
 class VehicleType(StrEnum):
@@ -124,6 +128,7 @@ class FleetLine:
     max_count: int | None = None
     yearly_cost_dkk: float = 0.0  # fixed cost per vehicle
     candidate: bool = False
+    vehicle_ids: list[str] = field(default_factory=list)  # current group: its real vehicles
 
 
 @dataclass(slots=True)
@@ -184,3 +189,13 @@ class Result:
     peak_use: list[PeakUse] = field(default_factory=list)
     alternatives: list[Alternative] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Problem:
+    """Everything one engine run needs: the trips, today's fleet, candidates and parameters."""
+
+    trips: list[Trip]
+    vehicles: list[Vehicle]
+    candidates: list[CandidateModel] = field(default_factory=list)
+    parameters: Parameters | None = None  # None means all defaults

@@ -1,0 +1,82 @@
+"""FleetOptimiser: fleet analysis and exact fleet optimisation for Danish municipalities."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from app.config import build_config
+from app.extensions import csrf, db, htmx, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Application factory. `config` overrides values read from the environment."""
+    settings = build_config(config)
+    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], instance_relative_config=True)
+    app.config.update(settings)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # Remember which process created the engine: a forked RQ work-horse must not reuse
+    # the parent's pooled database connections.
+    app.extensions["fleet_pid"] = os.getpid()
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_job_handlers()
+    register_template_helpers(app)
+    register_error_handlers(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+
+    from app.auth.access import enforce_access, load_user
+
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Log ind for at se siden."
+    login_manager.login_message_category = "info"
+    app.before_request(enforce_access)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.admin import bp as admin_bp
+    from app.auth import bp as auth_bp
+    from app.jobs import bp as jobs_bp
+    from app.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(jobs_bp, url_prefix="/jobs")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def register_job_handlers() -> None:
+    # Importing a module registers its job kinds (see app/jobs/registry.py).
+    import app.demo.jobs  # noqa: F401
+
+
+def register_template_helpers(app: Flask) -> None:
+    from app import formatting, navigation
+
+    formatting.register(app)
+    navigation.register(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from app.main.errors import register as register_errors
+
+    register_errors(app)
+
+
+def register_cli(app: Flask) -> None:
+    from app.cli import register as register_commands
+
+    register_commands(app)

@@ -1,0 +1,1 @@
+"""Demo municipality: generated, deterministic data to try FleetOptimiser with."""

@@ -1,0 +1,141 @@
+"""The Pyomo model of one pool (or one set of day chunks of a pool), one function per feature.
+
+Decision: the integer count of each vehicle class and binary assignments block -> class.
+A class's count must cover the largest overlap of its blocks; for an interval graph it is
+enough to require this at the maximal overlap points (see prepare.maximal_overlap_points).
+All inputs arrive as prepared numpy arrays; the functions only index into them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyomo.environ as pyo
+
+from app.engine.prepare import clique_membership, maximal_overlap_points
+
+
+@dataclass(slots=True)
+class ModelData:
+    """Arrays for one MILP. Pairs k are the (block, class) assignments worth considering."""
+
+    class_fixed_dkk: np.ndarray  # (classes,) yearly fixed cost per vehicle
+    class_lower: np.ndarray  # (classes,) int
+    class_upper: np.ndarray  # (classes,) int
+    block_start: np.ndarray  # (blocks,) epoch s
+    block_end: np.ndarray  # (blocks,) epoch s, changeover included
+    block_unserved_dkk: np.ndarray  # (blocks,) objective cost if left to own cars
+    block_trips: np.ndarray  # (blocks,) int
+    block_must_serve: np.ndarray  # (blocks,) bool
+    pair_block: np.ndarray  # (pairs,) int
+    pair_class: np.ndarray  # (pairs,) int
+    pair_cost_dkk: np.ndarray  # (pairs,) objective cost if served by that class
+    max_unserved_trips: int | None = None
+    constant_dkk: float = 0.0  # cost of blocks outside this model (their lower bound)
+
+
+def add_fleet_counts(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """Integer count per class between its locked/fixed lower and its upper bound."""
+    n_classes = len(d.class_fixed_dkk)
+    m.CLASSES = pyo.RangeSet(0, n_classes - 1) if n_classes else pyo.Set(initialize=[])
+
+    def bounds(_m, c):
+        return int(d.class_lower[c]), int(d.class_upper[c])
+
+    m.count = pyo.Var(m.CLASSES, domain=pyo.NonNegativeIntegers, bounds=bounds)
+
+
+def add_assignment(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """Each block is served by at most one class (exactly one if it must be served)."""
+    n_pairs = len(d.pair_block)
+    m.PAIRS = pyo.RangeSet(0, n_pairs - 1) if n_pairs else pyo.Set(initialize=[])
+    m.assign = pyo.Var(m.PAIRS, domain=pyo.Binary)
+    assign = [m.assign[k] for k in range(n_pairs)]
+    order = np.argsort(d.pair_block, kind="stable")
+    blocks_sorted = d.pair_block[order]
+    multi, first = np.unique(blocks_sorted, return_index=True)
+    bounds = np.append(first, len(order))
+    rows = []
+    for i, b in enumerate(multi):
+        members = order[bounds[i] : bounds[i + 1]]
+        if len(members) > 1 or d.block_must_serve[b]:
+            rows.append((int(b), members))
+    m.ASSIGN_ROWS = pyo.RangeSet(0, len(rows) - 1) if rows else pyo.Set(initialize=[])
+
+    def one_class(_m, r):
+        b, members = rows[r]
+        served = pyo.quicksum(assign[k] for k in members)
+        return served == 1 if d.block_must_serve[b] else served <= 1
+
+    m.one_class = pyo.Constraint(m.ASSIGN_ROWS, rule=one_class)
+
+
+def add_overlap_capacity(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """At every maximal overlap point of a class's candidate blocks: assigned <= count."""
+    assign = [m.assign[k] for k in range(len(d.pair_block))]
+    rows: list[tuple[int, np.ndarray]] = []
+    for c in range(len(d.class_fixed_dkk)):
+        pairs = np.nonzero(d.pair_class == c)[0]
+        if len(pairs) == 0:
+            continue
+        blocks = d.pair_block[pairs]
+        start, end = d.block_start[blocks], d.block_end[blocks]
+        points = maximal_overlap_points(start, end)
+        lo, hi = clique_membership(start, end, points)
+        sizes = hi - lo
+        # (point, pair) memberships without a Python loop over blocks
+        point_of = np.repeat(lo, sizes) + (
+            np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        )
+        pair_of = np.repeat(pairs, sizes)
+        by_point = np.argsort(point_of, kind="stable")
+        point_of, pair_of = point_of[by_point], pair_of[by_point]
+        cuts = np.searchsorted(point_of, np.arange(len(points) + 1))
+        members_per_point = np.diff(cuts)
+        # a point with no more blocks than the class's guaranteed count can never bind
+        binding = np.nonzero(members_per_point > d.class_lower[c])[0]
+        rows.extend((c, pair_of[cuts[p] : cuts[p + 1]]) for p in binding)
+    m.CAPACITY_ROWS = pyo.RangeSet(0, len(rows) - 1) if rows else pyo.Set(initialize=[])
+
+    def capacity(_m, r):
+        c, members = rows[r]
+        return pyo.quicksum(assign[k] for k in members) <= m.count[c]
+
+    m.capacity = pyo.Constraint(m.CAPACITY_ROWS, rule=capacity)
+
+
+def add_unserved_rules(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """At most `max_unserved_trips` trips of the pool left to own cars (must-serve is above)."""
+    if d.max_unserved_trips is None:
+        return
+    total_trips = int(d.block_trips.sum())
+    served_trips = pyo.quicksum(
+        int(d.block_trips[b]) * m.assign[k] for k, b in enumerate(d.pair_block)
+    )
+    m.max_unserved = pyo.Constraint(expr=served_trips >= total_trips - d.max_unserved_trips)
+
+
+def add_costs(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """Yearly fixed costs + variable cost of each block, served or left to own cars.
+
+    Written as 'all unserved' plus the saving of each assignment, so the constant is exact.
+    """
+    saving = d.pair_cost_dkk - d.block_unserved_dkk[d.pair_block]
+    constant = float(d.block_unserved_dkk.sum()) + d.constant_dkk
+    m.cost = pyo.Objective(
+        expr=pyo.quicksum(float(d.class_fixed_dkk[c]) * m.count[c] for c in m.CLASSES)
+        + pyo.quicksum(float(saving[k]) * m.assign[k] for k in m.PAIRS)
+        + constant,
+        sense=pyo.minimize,
+    )
+
+
+def build_model(d: ModelData) -> pyo.ConcreteModel:
+    m = pyo.ConcreteModel(name="fleet")
+    add_fleet_counts(m, d)
+    add_assignment(m, d)
+    add_overlap_capacity(m, d)
+    add_unserved_rules(m, d)
+    add_costs(m, d)
+    return m

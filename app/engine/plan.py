@@ -1,0 +1,146 @@
+"""From counts and block-to-group assignments to concrete vehicles, with the EV energy check.
+
+First-fit over start times: blocks are taken in start order and each goes to the lowest
+numbered vehicle of its group that is free (its last block's end, changeover included, is at
+or before the start). Interval graphs are perfect, so when the count is at least the largest
+overlap a free vehicle always exists. For EVs the vehicle must also have the charge: the
+battery (in km of derated range) is drawn down by each trip and refilled at the charger's
+power during any stop at home of at least the minimum charging time.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.engine.parameters import Parameters
+from app.engine.prepare import Blocks, Group, TripArrays
+from app.engine.types import VehicleType
+
+_KM_TOLERANCE = 1e-6
+
+
+@dataclass(slots=True)
+class EvRule:
+    capacity_km: float
+    km_per_second: float  # charging speed in km of range per second at the charger
+    min_stop_s: float
+
+    @classmethod
+    def of(cls, group: Group, params: Parameters) -> EvRule | None:
+        if group.type != VehicleType.EV:
+            return None
+        return cls(
+            capacity_km=float(group.derated_range_km),
+            km_per_second=params.ev.charger_kw * 1000.0 / float(group.wh_per_km) / 3600.0,
+            min_stop_s=params.ev.min_charging_minutes * 60.0,
+        )
+
+
+def ev_drive(
+    trips: TripArrays,
+    members: np.ndarray,
+    rule: EvRule,
+    battery_km: float,
+    last_end: int | None,
+) -> tuple[float, int | None] | None:
+    """Battery and last end after driving `members` in order, or None if it runs out."""
+    for t in members:
+        start = int(trips.start[t])
+        if last_end is not None:
+            stop = start - last_end
+            if stop >= rule.min_stop_s:
+                battery_km = min(rule.capacity_km, battery_km + stop * rule.km_per_second)
+        battery_km -= float(trips.km[t])
+        if battery_km < -_KM_TOLERANCE:
+            return None
+        last_end = int(trips.end[t])
+    return battery_km, last_end
+
+
+def ev_block_fits(trips: TripArrays, members: np.ndarray, group: Group, params: Parameters) -> bool:
+    """A block on a fully charged EV (used to judge eligibility of multi-trip blocks)."""
+    rule = EvRule.of(group, params)
+    return rule is None or ev_drive(trips, members, rule, rule.capacity_km, None) is not None
+
+
+@dataclass(slots=True)
+class VehicleSlot:
+    """One concrete vehicle of a solve class while the plan is built."""
+
+    name: str
+    group: int  # index into the pool's groups
+    starts: list[int] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+    blocks: list[int] = field(default_factory=list)
+    battery_km: float = 0.0
+    last_trip_end: int | None = None
+
+
+def first_fit(
+    blocks: Blocks,
+    trips: TripArrays,
+    order: np.ndarray,
+    slots: list[VehicleSlot],
+    rule: EvRule | None,
+) -> list[int]:
+    """Place `order` (block indices by start) on `slots`; returns the blocks that did not fit."""
+    if rule is not None:
+        for slot in slots:
+            slot.battery_km = rule.capacity_km
+    free = list(range(len(slots)))  # sorted vehicle numbers that are free now
+    busy: list[tuple[int, int]] = []  # heap of (free again at, vehicle number)
+    left_over: list[int] = []
+    for b in order:
+        start, end = int(blocks.start[b]), int(blocks.end[b])
+        while busy and busy[0][0] <= start:
+            bisect.insort(free, heapq.heappop(busy)[1])
+        chosen = None
+        if rule is None:
+            if free:
+                chosen = 0
+        else:
+            members = blocks.trip_order[blocks.ptr[b] : blocks.ptr[b + 1]]
+            for pos, v in enumerate(free):
+                slot = slots[v]
+                after = ev_drive(trips, members, rule, slot.battery_km, slot.last_trip_end)
+                if after is not None:
+                    slot.battery_km, slot.last_trip_end = after
+                    chosen = pos
+                    break
+        if chosen is None:
+            left_over.append(int(b))
+            continue
+        v = free.pop(chosen)
+        slot = slots[v]
+        slot.starts.append(start)
+        slot.ends.append(end)
+        slot.blocks.append(int(b))
+        heapq.heappush(busy, (end, v))
+    return left_over
+
+
+def try_insert(
+    blocks: Blocks, trips: TripArrays, b: int, slot: VehicleSlot, rule: EvRule | None
+) -> bool:
+    """Put block b on an already planned vehicle if time (and for EVs, charge) allows."""
+    start, end = int(blocks.start[b]), int(blocks.end[b])
+    pos = bisect.bisect_left(slot.starts, start)
+    if pos > 0 and slot.ends[pos - 1] > start:
+        return False
+    if pos < len(slot.starts) and end > slot.starts[pos]:
+        return False
+    if rule is not None:
+        sequence = [*slot.blocks[:pos], b, *slot.blocks[pos:]]
+        members = np.concatenate(
+            [blocks.trip_order[blocks.ptr[x] : blocks.ptr[x + 1]] for x in sequence]
+        )
+        if ev_drive(trips, members, rule, rule.capacity_km, None) is None:
+            return False
+    slot.starts.insert(pos, start)
+    slot.ends.insert(pos, end)
+    slot.blocks.insert(pos, b)
+    return True

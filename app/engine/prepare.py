@@ -1,0 +1,541 @@
+"""Turn the input dataclasses into plain arrays, once, before any model is built.
+
+Everything the model and the plan need lives in numpy arrays indexed by trip, block or group:
+no per-trip Python objects in the hot path. A *block* is the unit the optimiser assigns to a
+vehicle group: one trip, or with shifts all trips one crew drove in one shift. A block
+occupies its vehicle on the half-open interval [start, end) where `end` already includes the
+changeover, so two blocks fit on one vehicle exactly when their intervals do not intersect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from app.engine.errors import EngineError
+from app.engine.parameters import Parameters
+from app.engine.types import CandidateModel, Fuel, Problem, Trip, Vehicle, VehicleType
+
+LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+_MINUTES_PER_DAY = 1440
+_EPS_KM = 1e-9
+
+
+def local_minutes(moment: datetime) -> int:
+    """Wall-clock minutes since 1970-01-01 00:00 in Copenhagen (naive input is local)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(LOCAL_TZ).replace(tzinfo=None)
+    return int((moment - _NAIVE_EPOCH).total_seconds() // 60)
+
+
+def epoch_seconds(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=LOCAL_TZ)
+    return int(moment.timestamp())
+
+
+def local_minute_to_epoch(minute: int) -> int:
+    """Inverse of `local_minutes` (first occurrence on the autumn DST change)."""
+    naive = _NAIVE_EPOCH + timedelta(minutes=int(minute))
+    return int(naive.replace(tzinfo=LOCAL_TZ).timestamp())
+
+
+def pool_id(locations: tuple[str, ...] | list[str]) -> str:
+    return "+".join(sorted(locations))
+
+
+# --------------------------------------------------------------------------- groups
+@dataclass(slots=True)
+class Group:
+    """One vehicle group in one pool: identical current vehicles, or one candidate model."""
+
+    gid: str
+    label: str
+    type: VehicleType
+    fuel: Fuel
+    fixed_dkk: float
+    unit_per_km: float  # litres or kWh per km (0 for bikes)
+    derated_range_km: float | None  # EVs
+    wh_per_km: float | None
+    current: int
+    locked: int
+    max_count: int | None  # candidates; current groups are capped by `current`
+    candidate: bool
+    location: str | None = None
+    vehicle_ids: list[str] = field(default_factory=list)
+
+    @property
+    def upper(self) -> int | None:
+        return self.max_count if self.candidate else self.current
+
+    def energy_key(self) -> tuple:
+        """What makes two groups interchangeable for the model and the plan."""
+        return (
+            self.type.value,
+            self.fuel.value,
+            round(self.fixed_dkk, 6),
+            round(self.unit_per_km, 12),
+            None if self.derated_range_km is None else round(self.derated_range_km, 9),
+            None if self.wh_per_km is None else round(self.wh_per_km, 9),
+        )
+
+
+def unit_per_km(fuel: Fuel, km_per_litre: float | None, wh_per_km: float | None) -> float:
+    """Litres (petrol, diesel, HVO) or kWh (electricity) per km; 0 for fuel 'none'."""
+    if fuel in (Fuel.PETROL, Fuel.DIESEL, Fuel.HVO):
+        return 1.0 / km_per_litre if km_per_litre else 0.0
+    if fuel == Fuel.ELECTRICITY:
+        return (wh_per_km or 0.0) / 1000.0
+    return 0.0
+
+
+def check_vehicle_figures(kind: str, name: str, v: Vehicle | CandidateModel) -> None:
+    """The figures each type needs; an EV without a range must not skip the range check."""
+    where = f"{kind} {name!r}"
+    if v.yearly_cost_dkk is None or v.yearly_cost_dkk < 0:
+        raise EngineError(f"{where}: yearly_cost_dkk mangler eller er negativ")
+    if v.type == VehicleType.EV:
+        if not v.range_km or v.range_km <= 0:
+            raise EngineError(f"{where}: en elbil skal have range_km > 0")
+        if not v.wh_per_km or v.wh_per_km <= 0:
+            raise EngineError(f"{where}: en elbil skal have wh_per_km > 0")
+        if v.fuel != Fuel.ELECTRICITY:
+            raise EngineError(f"{where}: en elbil skal have fuel 'electricity'")
+    if v.type == VehicleType.FOSSIL:
+        if v.fuel not in (Fuel.PETROL, Fuel.DIESEL, Fuel.HVO):
+            raise EngineError(f"{where}: en fossilbil skal have fuel petrol, diesel eller hvo")
+        if not v.km_per_litre or v.km_per_litre <= 0:
+            raise EngineError(f"{where}: km_per_litre skal være over 0")
+    if v.type == VehicleType.EBIKE and v.fuel not in (Fuel.ELECTRICITY, Fuel.NONE):
+        raise EngineError(f"{where}: en elcykel har fuel 'electricity' eller 'none'")
+    if v.type == VehicleType.BIKE and v.fuel != Fuel.NONE:
+        raise EngineError(f"{where}: en cykel har fuel 'none'")
+
+
+def _describe(make: str, model: str, type_: VehicleType) -> str:
+    text = f"{make} {model}".strip()
+    return text or type_.value
+
+
+def current_groups(vehicles: list[Vehicle], params: Parameters, decision: date) -> list[Group]:
+    """Identical vehicles at one location form a group; ids are readable and stable."""
+    by_key: dict[tuple, list[Vehicle]] = {}
+    for v in vehicles:
+        check_vehicle_figures("vehicle", v.vehicle_id, v)
+        key = (
+            v.location,
+            v.type.value,
+            v.fuel.value,
+            v.km_per_litre,
+            v.wh_per_km,
+            v.range_km,
+            float(v.yearly_cost_dkk),
+            v.make,
+            v.model,
+        )
+        by_key.setdefault(key, []).append(v)
+    groups: list[Group] = []
+    used_ids: dict[str, int] = {}
+    derate = 1.0 - params.ev.winter_derating_pct / 100.0
+    for key in sorted(by_key, key=lambda k: tuple("" if x is None else str(x) for x in k)):
+        members = sorted(by_key[key], key=lambda v: v.vehicle_id)
+        v0 = members[0]
+        base = (
+            f"{v0.location}/{_describe(v0.make, v0.model, v0.type)} {v0.fuel.value} "
+            f"{v0.yearly_cost_dkk:.0f}"
+        )
+        n = used_ids.get(base, 0) + 1
+        used_ids[base] = n
+        gid = base if n == 1 else f"{base} ({n})"
+        locked = [v for v in members if v.lease_end is not None and v.lease_end > decision]
+        unlocked = [v for v in members if v not in locked]
+        groups.append(
+            Group(
+                gid=gid,
+                label=f"{_describe(v0.make, v0.model, v0.type)} ({v0.location})",
+                type=v0.type,
+                fuel=v0.fuel,
+                fixed_dkk=float(v0.yearly_cost_dkk),
+                unit_per_km=unit_per_km(v0.fuel, v0.km_per_litre, v0.wh_per_km),
+                derated_range_km=(v0.range_km * derate if v0.type == VehicleType.EV else None),
+                wh_per_km=v0.wh_per_km,
+                current=len(members),
+                locked=len(locked),
+                max_count=None,
+                candidate=False,
+                location=v0.location,
+                vehicle_ids=[v.vehicle_id for v in locked + unlocked],
+            )
+        )
+    return groups
+
+
+def candidate_groups(candidates: list[CandidateModel], params: Parameters) -> list[Group]:
+    derate = 1.0 - params.ev.winter_derating_pct / 100.0
+    seen: set[str] = set()
+    groups = []
+    for c in sorted(candidates, key=lambda c: c.model_id):
+        if c.model_id in seen:
+            raise EngineError(f"candidate {c.model_id!r}: model_id findes to gange")
+        seen.add(c.model_id)
+        check_vehicle_figures("candidate", c.model_id, c)
+        if c.max_count is not None and c.max_count < 0:
+            raise EngineError(f"candidate {c.model_id!r}: max_count må ikke være negativ")
+        groups.append(
+            Group(
+                gid=c.model_id,
+                label=_describe(c.make, c.model, c.type),
+                type=c.type,
+                fuel=c.fuel,
+                fixed_dkk=float(c.yearly_cost_dkk),
+                unit_per_km=unit_per_km(c.fuel, c.km_per_litre, c.wh_per_km),
+                derated_range_km=(c.range_km * derate if c.type == VehicleType.EV else None),
+                wh_per_km=c.wh_per_km,
+                current=0,
+                locked=0,
+                max_count=c.max_count,
+                candidate=True,
+            )
+        )
+    return groups
+
+
+# --------------------------------------------------------------------------- trips
+@dataclass(slots=True)
+class TripArrays:
+    """All trips of the period, sorted by (start, trip_id); index = position here."""
+
+    ids: list[str]
+    start: np.ndarray  # epoch seconds
+    end: np.ndarray
+    km: np.ndarray
+    local_start: np.ndarray  # wall-clock minutes (see local_minutes)
+    local_end: np.ndarray
+    location: np.ndarray  # index into `locations`
+    vehicle: np.ndarray  # index into the problem's vehicles, -1 if unknown
+    locations: list[str]
+    dropped_outside_period: int = 0
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def trip_arrays(
+    trips: list[Trip], vehicles: list[Vehicle], start: date, end: date, locations: list[str]
+) -> TripArrays:
+    vehicle_index = {v.vehicle_id: i for i, v in enumerate(vehicles)}
+    location_index = {loc: i for i, loc in enumerate(locations)}
+    first_minute = (start - _NAIVE_EPOCH.date()).days * _MINUTES_PER_DAY
+    last_minute = ((end - _NAIVE_EPOCH.date()).days + 1) * _MINUTES_PER_DAY
+    kept = [t for t in trips if first_minute <= local_minutes(t.start) < last_minute]
+    kept.sort(key=lambda t: (epoch_seconds(t.start), t.trip_id))
+    return TripArrays(
+        ids=[t.trip_id for t in kept],
+        start=np.fromiter((epoch_seconds(t.start) for t in kept), np.int64, len(kept)),
+        end=np.fromiter((epoch_seconds(t.end) for t in kept), np.int64, len(kept)),
+        km=np.fromiter((t.distance_km for t in kept), np.float64, len(kept)),
+        local_start=np.fromiter((local_minutes(t.start) for t in kept), np.int64, len(kept)),
+        local_end=np.fromiter((local_minutes(t.end) for t in kept), np.int64, len(kept)),
+        location=np.fromiter((location_index[t.location] for t in kept), np.int32, len(kept)),
+        vehicle=np.fromiter(
+            (vehicle_index.get(t.vehicle_id, -1) if t.vehicle_id else -1 for t in kept),
+            np.int32,
+            len(kept),
+        ),
+        locations=locations,
+        dropped_outside_period=len(trips) - len(kept),
+    )
+
+
+def check_trips(trips: list[Trip]) -> None:
+    seen: set[str] = set()
+    for t in trips:
+        if t.trip_id in seen:
+            raise EngineError(f"trip {t.trip_id!r}: trip_id findes to gange")
+        seen.add(t.trip_id)
+        if t.end < t.start:
+            raise EngineError(f"trip {t.trip_id!r}: slut ligger før start")
+        if t.distance_km is None or t.distance_km < 0 or t.distance_km != t.distance_km:
+            raise EngineError(f"trip {t.trip_id!r}: distance_km skal være et tal >= 0")
+
+
+# --------------------------------------------------------------------------- eligibility
+def in_one_window(
+    local_start: np.ndarray, local_end: np.ndarray, windows: tuple[tuple[int, int], ...]
+) -> np.ndarray:
+    """True where [start, end] lies inside one occurrence of an allowed window (inclusive)."""
+    day = local_start // _MINUTES_PER_DAY
+    ok = np.zeros(len(local_start), dtype=bool)
+    for open_, close in windows:
+        length = close - open_ if close > open_ else close + _MINUTES_PER_DAY - open_
+        for shift_days in (0, -1):  # a window that wraps midnight may have opened yesterday
+            opens = (day + shift_days) * _MINUTES_PER_DAY + open_
+            ok |= (local_start >= opens) & (local_end <= opens + length)
+    return ok
+
+
+def trip_eligibility(trips: TripArrays, group: Group, params: Parameters) -> np.ndarray:
+    """Which trips a vehicle of `group` may drive, trip by trip (limits inclusive)."""
+    n = len(trips)
+    if group.type == VehicleType.FOSSIL:
+        return np.ones(n, dtype=bool)
+    if group.type == VehicleType.EV:
+        return trips.km <= group.derated_range_km + _EPS_KM
+    bike = params.bike if group.type == VehicleType.BIKE else params.ebike
+    duration_min = (trips.end - trips.start) / 60.0
+    ride_min = trips.km / bike.speed_kmh * 60.0
+    return (
+        (trips.km <= bike.max_km + _EPS_KM)
+        & (ride_min <= duration_min + 1e-9)
+        & in_one_window(trips.local_start, trips.local_end, bike.windows)
+    )
+
+
+# --------------------------------------------------------------------------- blocks
+@dataclass(slots=True)
+class Blocks:
+    """Units of assignment in one pool. `trip_order[ptr[b]:ptr[b+1]]` are block b's trips."""
+
+    start: np.ndarray  # epoch seconds
+    end: np.ndarray  # epoch seconds, changeover included (half-open)
+    km: np.ndarray
+    trips: np.ndarray  # number of trips
+    max_trip_km: np.ndarray
+    day: np.ndarray  # local day number of the block start (for day chunks)
+    ptr: np.ndarray
+    trip_order: np.ndarray  # trip indices, by start within each block
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+
+def make_blocks(trips: TripArrays, trip_idx: np.ndarray, params: Parameters) -> Blocks:
+    """Single trips, or with shifts one block per (vehicle, shift occurrence)."""
+    changeover_s = round(params.changeover_minutes * 60)
+    local_start = trips.local_start[trip_idx]
+    # key: shift-occurrence start minute, or -1 for a block of its own
+    shift_open = np.full(len(trip_idx), -1, dtype=np.int64)
+    for loc_name, windows in params.shifts.items():
+        if loc_name not in trips.locations:
+            continue
+        at_loc = (trips.location[trip_idx] == trips.locations.index(loc_name)) & (
+            trips.vehicle[trip_idx] >= 0
+        )
+        if not at_loc.any():
+            continue
+        day = local_start // _MINUTES_PER_DAY
+        for open_, close in windows:
+            length = close - open_ if close > open_ else close + _MINUTES_PER_DAY - open_
+            for shift_days in (0, -1):
+                opens = (day + shift_days) * _MINUTES_PER_DAY + open_
+                inside = at_loc & (shift_open < 0) & (local_start >= opens)
+                inside &= local_start < opens + length
+                shift_open[inside] = opens[inside]
+    in_shift = shift_open >= 0
+    # block key (vehicle, shift occurrence); trips outside shifts get a unique key
+    key_vehicle = np.where(in_shift, trips.vehicle[trip_idx].astype(np.int64), -1)
+    key_time = np.where(in_shift, shift_open, -(np.arange(len(trip_idx), dtype=np.int64) + 1))
+    keys = np.stack([key_vehicle, key_time], axis=1)
+    (
+        _,
+        block_of,
+    ) = np.unique(keys, axis=0, return_inverse=True)[:2]
+    block_of = block_of.ravel()
+    n_blocks = int(block_of.max()) + 1 if len(block_of) else 0
+    order = np.lexsort((trips.start[trip_idx], block_of))
+    trip_order = trip_idx[order]
+    sorted_blocks = block_of[order]
+    ptr = np.searchsorted(sorted_blocks, np.arange(n_blocks + 1))
+    first = ptr[:-1]
+    t_start = trips.start[trip_order]
+    t_end = trips.end[trip_order] + changeover_s
+    block_start = t_start[first] if n_blocks else np.zeros(0, np.int64)
+    block_end = np.maximum.reduceat(t_end, first) if n_blocks else np.zeros(0, np.int64)
+    # a trip of zero length still needs its vehicle for an instant
+    block_end = np.maximum(block_end, block_start + 1)
+    km = np.add.reduceat(trips.km[trip_order], first) if n_blocks else np.zeros(0)
+    max_km = np.maximum.reduceat(trips.km[trip_order], first) if n_blocks else np.zeros(0)
+    count = np.diff(ptr)
+    day = trips.local_start[trip_order][first] // _MINUTES_PER_DAY if n_blocks else first
+    # stable order of blocks: by start, then first trip
+    by_start = np.lexsort((first, block_start))
+    sizes = count[by_start]
+    new_ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    # gather each block's trip slice in the new block order, without a Python loop
+    source = np.repeat(ptr[:-1][by_start] - new_ptr[:-1], sizes) + np.arange(int(sizes.sum()))
+    new_order = trip_order[source]
+    return Blocks(
+        start=block_start[by_start],
+        end=block_end[by_start],
+        km=km[by_start],
+        trips=count[by_start],
+        max_trip_km=max_km[by_start],
+        day=np.asarray(day)[by_start],
+        ptr=new_ptr,
+        trip_order=new_order.astype(np.int64),
+    )
+
+
+# --------------------------------------------------------------------------- overlap
+def maximal_overlap_points(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Times t (block starts) where the set of blocks with start <= t < end is maximal.
+
+    A start is such a point when some block ends after it and no later start comes
+    before that end: then the next event is an end and the active set only shrinks.
+    """
+    if len(start) == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.unique(start)
+    ends = np.sort(end)
+    next_start = np.append(starts[1:], np.iinfo(np.int64).max)
+    ends_between = np.searchsorted(ends, next_start, "right") - np.searchsorted(
+        ends, starts, "right"
+    )
+    return starts[ends_between > 0]
+
+
+def clique_membership(
+    start: np.ndarray, end: np.ndarray, points: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each block, the half-open range [lo, hi) of `points` it is active at."""
+    lo = np.searchsorted(points, start, "left")
+    hi = np.searchsorted(points, end, "left")
+    return lo, hi
+
+
+def max_overlap(start: np.ndarray, end: np.ndarray) -> int:
+    """The largest number of half-open intervals active at one moment."""
+    if len(start) == 0:
+        return 0
+    times = np.concatenate([start, end])
+    delta = np.concatenate([np.ones(len(start), np.int64), -np.ones(len(end), np.int64)])
+    order = np.lexsort((delta, times))  # at equal times ends (-1) come first
+    return int(np.cumsum(delta[order]).max())
+
+
+def overlap_profile(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(times, active count just after each time), ends before starts at equal times."""
+    times = np.concatenate([start, end])
+    delta = np.concatenate([np.ones(len(start), np.int64), -np.ones(len(end), np.int64)])
+    order = np.lexsort((delta, times))
+    return times[order], np.cumsum(delta[order])
+
+
+# --------------------------------------------------------------------------- pools
+@dataclass(slots=True)
+class PoolData:
+    pool: str
+    locations: tuple[str, ...]
+    groups: list[Group]
+    blocks: Blocks
+    eligible: np.ndarray  # (blocks, groups) bool
+    must_serve: np.ndarray  # (blocks,) bool
+
+
+@dataclass(slots=True)
+class Prepared:
+    params: Parameters  # with period and decision date filled in
+    trips: TripArrays
+    vehicles: list[Vehicle]
+    pools: list[PoolData]
+    scale: float  # 365 / period days
+    period_days: int
+    warnings: list[str]
+
+
+def resolve_period(problem: Problem, params: Parameters) -> tuple[date, date]:
+    start, end = params.period_start, params.period_end
+    if start is None or end is None:
+        if not problem.trips:
+            raise EngineError("trips: der er ingen ture og ingen periode i parameters")
+        days = [
+            (_NAIVE_EPOCH + timedelta(minutes=local_minutes(t.start))).date() for t in problem.trips
+        ]
+        start = start or min(days)
+        end = end or max(days)
+    if end < start:
+        raise EngineError("parameters: period: slutdatoen ligger før startdatoen")
+    return start, end
+
+
+def block_eligibility(
+    trips: TripArrays, blocks: Blocks, group: Group, params: Parameters
+) -> np.ndarray:
+    per_trip = trip_eligibility(trips, group, params)[blocks.trip_order]
+    if len(blocks) == 0:
+        return np.zeros(0, dtype=bool)
+    ok = np.logical_and.reduceat(per_trip, blocks.ptr[:-1])
+    if group.type == VehicleType.EV:
+        # a multi-trip block must be drivable on one charge plus what its stops recharge
+        from app.engine.plan import ev_block_fits
+
+        for b in np.nonzero(ok & (blocks.trips > 1))[0]:
+            members = blocks.trip_order[blocks.ptr[b] : blocks.ptr[b + 1]]
+            ok[b] = ev_block_fits(trips, members, group, params)
+    return ok
+
+
+def prepare(problem: Problem) -> Prepared:
+    params = problem.parameters or Parameters()
+    check_trips(problem.trips)
+    vehicle_ids = [v.vehicle_id for v in problem.vehicles]
+    if len(set(vehicle_ids)) != len(vehicle_ids):
+        dup = sorted({x for x in vehicle_ids if vehicle_ids.count(x) > 1})[0]
+        raise EngineError(f"vehicle {dup!r}: vehicle_id findes to gange")
+    start, end = resolve_period(problem, params)
+    from dataclasses import replace
+
+    params = replace(
+        params,
+        period_start=start,
+        period_end=end,
+        decision_date=params.decision_date or end,
+    )
+    period_days = (end - start).days + 1
+    locations = sorted({t.location for t in problem.trips} | {v.location for v in problem.vehicles})
+    trips = trip_arrays(problem.trips, problem.vehicles, start, end, locations)
+    warnings = []
+    if trips.dropped_outside_period:
+        warnings.append(
+            f"{trips.dropped_outside_period} ture ligger uden for perioden og er ikke medregnet"
+        )
+    unknown = int((trips.vehicle < 0).sum())
+    if unknown:
+        warnings.append(
+            f"{unknown} ture har et ukendt køretøj; i dag-billedet regnes de som kørt i egen bil"
+        )
+    pools_of: dict[str, tuple[str, ...]] = {}
+    for pool in params.pools:
+        for loc in pool:
+            pools_of[loc] = pool
+    for loc in locations:
+        pools_of.setdefault(loc, (loc,))
+    all_current = current_groups(problem.vehicles, params, params.decision_date)
+    candidates = candidate_groups(problem.candidates, params)
+    pools = []
+    for locs in sorted(set(pools_of.values())):
+        loc_idx = [locations.index(x) for x in locs]
+        trip_idx = np.nonzero(np.isin(trips.location, loc_idx))[0]
+        blocks = make_blocks(trips, trip_idx, params)
+        groups = [g for g in all_current if g.location in locs] + [
+            Group(**{k: getattr(c, k) for k in Group.__slots__}) for c in candidates
+        ]
+        eligible = (
+            np.stack([block_eligibility(trips, blocks, g, params) for g in groups], axis=1)
+            if groups
+            else np.zeros((len(blocks), 0), dtype=bool)
+        )
+        must = params.unserved.must_serve_above_km
+        must_serve = (
+            blocks.max_trip_km > must + _EPS_KM
+            if must is not None
+            else np.zeros(len(blocks), dtype=bool)
+        )
+        pools.append(PoolData(pool_id(locs), tuple(locs), groups, blocks, eligible, must_serve))
+    return Prepared(
+        params, trips, problem.vehicles, pools, 365.0 / period_days, period_days, warnings
+    )

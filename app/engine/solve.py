@@ -1,0 +1,364 @@
+"""Solve one pool: shrink groups to classes, chunk by days, call HiGHS, never raise.
+
+Day chunks (exact, with proof): a pool's cost is the fixed cost of the counts plus, per
+day, the cost of serving that day's blocks with those counts. Every day costs at least its
+*unconstrained* cost (each block on its cheapest eligible class, or left to own cars). So we
+solve the MILP only for the days where capacity can bite and charge the other days their
+unconstrained cost: that is a lower bound. If, with the counts found, those other days can
+really be served that way (their cheapest choices plus the model's choices never exceed a
+count at any moment), the bound is attained and the solution is optimal for the whole
+period. Otherwise the offending days join the model and we solve again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.contrib.solver.common.factory import SolverFactory
+from pyomo.contrib.solver.common.results import TerminationCondition
+
+from app.engine.model import ModelData, build_model
+from app.engine.parameters import Parameters
+from app.engine.prepare import Group, PoolData, max_overlap, overlap_profile
+from app.engine.types import VehicleType
+
+FUEL_NONE = "none"
+
+
+# --------------------------------------------------------------------------- classes
+@dataclass(slots=True)
+class Classes:
+    """Interchangeable groups merged into solve classes, with costs at one CO2 price."""
+
+    members: list[list[int]]  # class -> group indices (current groups first)
+    fixed_dkk: np.ndarray
+    per_km_dkk: np.ndarray  # energy + priced CO2e, objective per km
+    lower: np.ndarray
+    upper: np.ndarray
+    eligible: np.ndarray  # (blocks, classes)
+    served_dkk: np.ndarray  # (blocks, classes) objective cost, scaled to a year
+    unserved_dkk: np.ndarray  # (blocks,)
+    useful: np.ndarray  # (blocks, classes): eligible and worth more than own cars
+
+
+def per_km_cost(group: Group, params: Parameters, co2_price: float) -> float:
+    fuel = group.fuel.value
+    price = params.energy_price_dkk_per_unit.get(fuel, 0.0)
+    factor = params.emission_kg_per_unit.get(fuel, 0.0)
+    return group.unit_per_km * (price + co2_price * factor / 1000.0)
+
+
+def unserved_cost(pool: PoolData, params: Parameters, co2_price: float, scale: float):
+    own = params.own_car.allowance_dkk_per_km + co2_price * params.own_car_co2e_kg_per_km / 1000.0
+    return scale * (pool.blocks.km * own + pool.blocks.trips * params.unserved.penalty_dkk_per_trip)
+
+
+def _dominates(h: Group, c: Group, elig_h: np.ndarray, elig_c: np.ndarray) -> bool:
+    if h.type == VehicleType.EV and not (
+        c.type == VehicleType.EV
+        and h.derated_range_km >= c.derated_range_km
+        and h.wh_per_km <= c.wh_per_km
+    ):
+        return False
+    return not np.any(elig_c & ~elig_h)
+
+
+def make_classes(
+    pool: PoolData,
+    params: Parameters,
+    co2_price: float,
+    scale: float,
+    fixed_counts: list[int] | None,
+    rules_need_all_pairs: bool,
+) -> Classes:
+    groups = pool.groups
+    by_key: dict[tuple, list[int]] = {}
+    for i, g in enumerate(groups):
+        by_key.setdefault(g.energy_key(), []).append(i)
+    members = sorted(
+        (sorted(ix, key=lambda i: (groups[i].candidate, groups[i].gid)) for ix in by_key.values()),
+        key=lambda ix: groups[ix[0]].gid,
+    )
+    n = len(members)
+    rep = [groups[ix[0]] for ix in members]
+    eligible = (
+        pool.eligible[:, [ix[0] for ix in members]] if n else np.zeros((len(pool.blocks), 0), bool)
+    )
+    fixed = np.array([g.fixed_dkk for g in rep], dtype=float)
+    per_km = np.array([per_km_cost(g, params, co2_price) for g in rep], dtype=float)
+    if fixed_counts is not None:
+        lower = np.array([sum(fixed_counts[i] for i in ix) for ix in members], dtype=np.int64)
+        upper = lower.copy()
+    else:
+        lower = np.array([sum(groups[i].locked for i in ix) for ix in members], dtype=np.int64)
+        need = np.array(
+            [max_overlap(pool.blocks.start[e], pool.blocks.end[e]) for e in eligible.T],
+            dtype=np.int64,
+        ).reshape(n)
+        upper = np.empty(n, dtype=np.int64)
+        for c, ix in enumerate(members):
+            caps = [groups[i].upper for i in ix]
+            cap = None if any(x is None for x in caps) else sum(caps)
+            # more vehicles than the class could ever use at once never help
+            upper[c] = max(lower[c], need[c] if cap is None else min(cap, need[c]))
+        # dominance: a class beaten on eligibility, fixed and per-km cost by an unlimited
+        # class keeps only its locked vehicles
+        unlimited = [all(groups[i].upper is None for i in ix) for ix in members]
+        for c in range(n):
+            for h in range(n):
+                if h == c or not unlimited[h] or upper[c] == lower[c]:
+                    continue
+                if (
+                    fixed[h] <= fixed[c]
+                    and per_km[h] <= per_km[c]
+                    and (fixed[h], per_km[h]) != (fixed[c], per_km[c])
+                    and _dominates(rep[h], rep[c], eligible[:, h], eligible[:, c])
+                ):
+                    upper[c] = lower[c]
+    served = scale * np.outer(pool.blocks.km, per_km)
+    unserved = unserved_cost(pool, params, co2_price, scale)
+    useful = eligible & (upper > 0)[None, :]
+    if not rules_need_all_pairs:
+        # own cars are always available and need no capacity: dearer pairs never help
+        useful &= (served < unserved[:, None]) | pool.must_serve[:, None]
+    return Classes(members, fixed, per_km, lower, upper, eligible, served, unserved, useful)
+
+
+# --------------------------------------------------------------------------- HiGHS
+@dataclass(slots=True)
+class HighsOutcome:
+    status: str  # optimal | time_limit | infeasible | error
+    objective: float | None
+    bound: float | None
+    counts: np.ndarray | None
+    assign: np.ndarray | None
+
+
+def run_highs(m: pyo.ConcreteModel, params: Parameters, time_limit_s: float) -> HighsOutcome:
+    """HiGHS through pyomo.contrib.solver; a non-optimal end is a status, not an exception."""
+    solver = SolverFactory("highs")
+    results = solver.solve(
+        m,
+        load_solutions=False,
+        raise_exception_on_nonoptimal_result=False,
+        time_limit=max(1.0, float(time_limit_s)),
+        rel_gap=params.solver.rel_gap,
+        threads=params.solver.threads,
+        solver_options={"random_seed": 0, "output_flag": False},
+    )
+    tc = results.termination_condition
+    if tc == TerminationCondition.convergenceCriteriaSatisfied:
+        status = "optimal"
+    elif tc in (TerminationCondition.provenInfeasible, TerminationCondition.infeasibleOrUnbounded):
+        status = "infeasible"
+    elif tc in (TerminationCondition.maxTimeLimit, TerminationCondition.iterationLimit):
+        status = "time_limit"
+    else:
+        status = "error"
+    objective = results.incumbent_objective
+    bound = results.objective_bound
+    if bound is not None and not np.isfinite(bound):
+        bound = None
+    if objective is None:
+        if status == "optimal":  # an empty model: nothing to decide
+            return HighsOutcome("optimal", 0.0, 0.0, None, None)
+        return HighsOutcome(status if status != "optimal" else "error", None, bound, None, None)
+    values = results.solution_loader.get_vars()
+    counts = np.array([round(values.get(m.count[c], 0.0)) for c in m.CLASSES], dtype=np.int64)
+    assign = np.array([values.get(m.assign[k], 0.0) > 0.5 for k in m.PAIRS], dtype=bool)
+    return HighsOutcome(status, float(objective), bound, counts, assign)
+
+
+# --------------------------------------------------------------------------- one pool
+@dataclass(slots=True)
+class PoolOutcome:
+    status: str
+    objective: float | None = None  # model objective (before plan repair)
+    bound: float | None = None
+    counts: np.ndarray | None = None  # per class
+    block_class: np.ndarray | None = None  # per block, -1 = own car
+    message: str = ""
+    solves: int = 0
+    days_in_model: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def cheapest_choice(cl: Classes, must_serve: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per block: the cheapest useful class (-1 = own car) and that cost (no capacity)."""
+    costs = np.where(cl.useful, cl.served_dkk, np.inf)
+    if costs.shape[1]:
+        best = np.argmin(costs, axis=1)
+        best_cost = costs[np.arange(len(best)), best]
+    else:
+        best = np.full(len(must_serve), -1)
+        best_cost = np.full(len(must_serve), np.inf)
+    own = np.where(must_serve, np.inf, cl.unserved_dkk)
+    take_own = own <= best_cost
+    return np.where(take_own, -1, best), np.where(take_own, own, best_cost)
+
+
+def _over_capacity_days(
+    pool: PoolData, block_class: np.ndarray, counts: np.ndarray, in_model: np.ndarray
+) -> np.ndarray:
+    """Days (outside the model) of blocks active where a class's count is exceeded."""
+    days: list[np.ndarray] = []
+    blocks = pool.blocks
+    for c in range(len(counts)):
+        mine = np.nonzero(block_class == c)[0]
+        if len(mine) == 0:
+            continue
+        times, active = overlap_profile(blocks.start[mine], blocks.end[mine])
+        over = active > counts[c]
+        if not over.any():
+            continue
+        points = np.unique(times[over])
+        outside = mine[~in_model[mine]]
+        lo = np.searchsorted(points, blocks.start[outside], "left")
+        hi = np.searchsorted(points, blocks.end[outside], "left")
+        days.append(blocks.day[outside[hi > lo]])
+    return np.unique(np.concatenate(days)) if days else np.zeros(0, dtype=np.int64)
+
+
+def daily_peaks(pool: PoolData, mine: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(days, largest overlap of the blocks `mine` starting on that day)."""
+    blocks = pool.blocks
+    times = np.concatenate([blocks.start[mine], blocks.end[mine]])
+    delta = np.concatenate([np.ones(len(mine), np.int64), -np.ones(len(mine), np.int64)])
+    owner_day = np.concatenate([blocks.day[mine], blocks.day[mine]])
+    order = np.lexsort((delta, times))  # ends before starts at equal times
+    active = np.cumsum(delta[order])
+    is_start = delta[order] > 0  # the overlap peaks right after a start
+    days, inverse = np.unique(owner_day[order][is_start], return_inverse=True)
+    peak = np.zeros(len(days), dtype=np.int64)
+    np.maximum.at(peak, inverse, active[is_start])
+    return days, peak
+
+
+def _initial_days(pool: PoolData, greedy: np.ndarray, cl: Classes, fixed: bool) -> np.ndarray:
+    """Days where capacity is likely to bite: each class's busiest days under greedy."""
+    chosen: list[np.ndarray] = []
+    for c in range(len(cl.members)):
+        mine = np.nonzero(greedy == c)[0]
+        if len(mine) == 0:
+            continue
+        days, peak = daily_peaks(pool, mine)
+        if fixed:
+            chosen.append(days[peak > cl.upper[c]])
+        else:
+            chosen.append(days[np.argsort(-peak, kind="stable")[:2]])
+    return np.unique(np.concatenate(chosen)) if chosen else np.zeros(0, dtype=np.int64)
+
+
+def solve_pool(
+    pool: PoolData,
+    params: Parameters,
+    co2_price: float,
+    scale: float,
+    fixed_counts: list[int] | None,
+    deadline: float,
+    check_cancel: Callable[[], None],
+    on_solve: Callable[[float | None], None] | None = None,
+) -> tuple[PoolOutcome, Classes]:
+    """The cheapest counts and assignment for one pool at one CO2 price."""
+    timings = {"model_build": 0.0, "solve": 0.0}
+    rules = params.unserved
+    need_all = rules.max_trips_per_pool is not None
+    cl = make_classes(pool, params, co2_price, scale, fixed_counts, need_all)
+    n_blocks = len(pool.blocks)
+    no_option = pool.must_serve & ~cl.useful.any(axis=1)
+    if no_option.any():
+        n_trips = int(pool.blocks.trips[no_option].sum())
+        return PoolOutcome(
+            "infeasible",
+            message=(
+                f"Pulje {pool.pool}: {n_trips} ture over "
+                f"{rules.must_serve_above_km:g} km skal køres i en flådebil, men ingen af "
+                "bilerne må køre dem (rækkevidde, cykelregler eller antal)."
+            ),
+        ), cl
+    greedy, greedy_cost = cheapest_choice(cl, pool.must_serve)
+    if need_all:
+        in_model = np.ones(n_blocks, dtype=bool)
+    else:
+        in_model = np.isin(
+            pool.blocks.day, _initial_days(pool, greedy, cl, fixed_counts is not None)
+        )
+    outcome = PoolOutcome("optimal")
+    while True:
+        check_cancel()
+        model_blocks = np.nonzero(in_model)[0]
+        local = np.full(n_blocks, -1, dtype=np.int64)
+        local[model_blocks] = np.arange(len(model_blocks))
+        pair_b, pair_c = np.nonzero(cl.useful[model_blocks])
+        data = ModelData(
+            class_fixed_dkk=cl.fixed_dkk,
+            class_lower=cl.lower,
+            class_upper=cl.upper,
+            block_start=pool.blocks.start[model_blocks],
+            block_end=pool.blocks.end[model_blocks],
+            block_unserved_dkk=np.where(
+                pool.must_serve[model_blocks], 0.0, cl.unserved_dkk[model_blocks]
+            ),
+            block_trips=pool.blocks.trips[model_blocks],
+            block_must_serve=pool.must_serve[model_blocks],
+            pair_block=pair_b,
+            pair_class=pair_c,
+            pair_cost_dkk=cl.served_dkk[model_blocks[pair_b], pair_c],
+            max_unserved_trips=rules.max_trips_per_pool,
+            constant_dkk=float(greedy_cost[~in_model].sum()),
+        )
+        t0 = time.perf_counter()
+        m = build_model(data)
+        t1 = time.perf_counter()
+        timings["model_build"] += t1 - t0
+        result = run_highs(m, params, deadline - time.monotonic())
+        timings["solve"] += time.perf_counter() - t1
+        outcome.solves += 1
+        if on_solve is not None:
+            on_solve(
+                None
+                if result.bound is None or not result.objective
+                else abs(result.objective - result.bound) / max(abs(result.objective), 1e-9)
+            )
+        if result.objective is None:
+            outcome.status = result.status
+            outcome.bound = result.bound
+            outcome.message = (
+                f"Pulje {pool.pool}: reglerne for ikke-kørte ture kan ikke overholdes med de"
+                " tilladte antal køretøjer."
+                if result.status == "infeasible"
+                else f"Pulje {pool.pool}: løseren fandt ingen løsning inden for tidsgrænsen."
+            )
+            outcome.timings = timings
+            return outcome, cl
+        counts = result.counts if result.counts is not None else cl.lower.copy()
+        block_class = greedy.copy()
+        block_class[model_blocks] = -1
+        if result.assign is not None and len(pair_b):
+            chosen = result.assign
+            block_class[model_blocks[pair_b[chosen]]] = pair_c[chosen]
+        outcome.status = result.status
+        outcome.objective = result.objective
+        outcome.bound = result.bound
+        outcome.counts = counts
+        outcome.block_class = block_class
+        outcome.days_in_model = int(np.unique(pool.blocks.day[in_model]).size)
+        if need_all:
+            break
+        extra = _over_capacity_days(pool, block_class, counts, in_model)
+        if len(extra) == 0:
+            break
+        if time.monotonic() >= deadline - 1.0:
+            outcome.status = "time_limit"
+            outcome.message = (
+                f"Pulje {pool.pool}: tidsgrænsen nåedes før alle dage var med i modellen;"
+                " planen er rettet til, men er ikke bevist optimal."
+            )
+            break
+        in_model |= np.isin(pool.blocks.day, extra)
+    outcome.timings = timings
+    return outcome, cl

@@ -1,0 +1,95 @@
+"""Danish number and date formats for pages, exports and the PDF report.
+
+Danish uses "." for thousands and "," for decimals (1.234,5) and dates like
+"28. november 2026". Locale modules are not relied on: servers often lack da_DK.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from app.models.types import LOCAL_TZ
+
+MONTHS = [
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
+WEEKDAYS = ["mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"]
+
+
+def number(value: float | int | None, decimals: int = 0) -> str:
+    """1234567.891 -> "1.234.568" (decimals=0) or "1.234.567,9" (decimals=1)."""
+    if value is None:
+        return "–"
+    text = f"{value:,.{decimals}f}"
+    # Swap separators via a placeholder: "," -> ".", "." -> ",".
+    text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text.replace("-", "−") if text.startswith("-") else text
+
+
+def percent(value: float | None, decimals: int = 0, signed: bool = False) -> str:
+    if value is None:
+        return "–"
+    text = number(value, decimals)
+    if signed and value > 0:
+        text = "+" + text
+    return f"{text} %"
+
+
+def dkk(value: float | None) -> str:
+    return "–" if value is None else f"{number(value)} kr."
+
+
+def local(value: datetime) -> datetime:
+    return value.astimezone(LOCAL_TZ)
+
+
+def date_long(value: date | datetime | None) -> str:
+    """28. november 2026"""
+    if value is None:
+        return "–"
+    if isinstance(value, datetime):
+        value = local(value)
+    return f"{value.day}. {MONTHS[value.month - 1]} {value.year}"
+
+
+def date_short(value: date | datetime | None) -> str:
+    """28-11-2026"""
+    if value is None:
+        return "–"
+    if isinstance(value, datetime):
+        value = local(value)
+    return value.strftime("%d-%m-%Y")
+
+
+def datetime_short(value: datetime | None) -> str:
+    """28-11-2026 14:05 (local time)"""
+    if value is None:
+        return "–"
+    return local(value).strftime("%d-%m-%Y %H:%M")
+
+
+def time_short(value: datetime | None) -> str:
+    return "–" if value is None else local(value).strftime("%H:%M")
+
+
+def register(app) -> None:
+    app.jinja_env.filters.update(
+        number=number,
+        percent=percent,
+        dkk=dkk,
+        date_long=date_long,
+        date_short=date_short,
+        datetime_short=datetime_short,
+        time_short=time_short,
+    )

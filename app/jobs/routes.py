@@ -1,0 +1,45 @@
+from flask import abort, render_template, request
+from flask_login import current_user
+
+from app.extensions import db
+from app.jobs import bp
+from app.jobs.registry import KIND_LABELS
+from app.jobs.service import live_view, reap_dead_jobs, request_cancel
+from app.models import Job, Role
+
+
+def _visible_job(job_id: int) -> Job:
+    job = db.session.get(Job, job_id) or abort(404)
+    return job
+
+
+@bp.get("/")
+def index():
+    reap_dead_jobs()
+    jobs = db.session.scalars(db.select(Job).order_by(Job.id.desc()).limit(100)).all()
+    return render_template("jobs/index.html", jobs=jobs, kind_labels=KIND_LABELS)
+
+
+@bp.get("/<int:job_id>")
+def show(job_id: int):
+    job = live_view(_visible_job(job_id))
+    return render_template("jobs/show.html", job=job, kind_labels=KIND_LABELS)
+
+
+@bp.get("/<int:job_id>/status")
+def status(job_id: int):
+    """The fragment the page polls every second until the job is done."""
+    reap_dead_jobs()
+    job = live_view(_visible_job(job_id))
+    return render_template("jobs/_status.html", job=job)
+
+
+@bp.post("/<int:job_id>/cancel")
+def cancel(job_id: int):
+    job = _visible_job(job_id)
+    if job.user_id != current_user.id and not current_user.has_role(Role.ADMIN):
+        abort(403)
+    request_cancel(job)
+    if request.headers.get("HX-Request"):
+        return render_template("jobs/_status.html", job=job)
+    return render_template("jobs/show.html", job=job, kind_labels=KIND_LABELS)

@@ -1,0 +1,151 @@
+"""What the RQ worker executes: one generic wrapper around every job kind.
+
+The wrapper keeps the Job row honest: running with a heartbeat while it works, then
+finished, failed (with a Danish message and the traceback for admins) or cancelled.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+
+from flask import Flask, current_app, has_app_context
+
+from sqlalchemy import update
+
+from app.extensions import db
+from app.jobs.queue import redis_connection
+from app.jobs.registry import HANDLERS
+from app.models import Job, JobStatus, utcnow
+
+_worker_app: Flask | None = None
+
+
+class JobCancelled(Exception):
+    """Raised inside a handler at a checkpoint after the user pressed cancel."""
+
+
+class JobFailed(Exception):
+    """A handler's failure with a message meant for the user (Danish)."""
+
+
+class JobContext:
+    """What a handler uses to report progress and to honour cancel.
+
+    Progress must never touch the handler's own transaction (an import commits all or
+    nothing), so it goes to RQ's job.meta in Redis, which the status fragment reads, and,
+    on PostgreSQL, also to the Job row through a separate connection. SQLite allows one
+    writer at a time, so there the row is only written at start and end.
+    """
+
+    def __init__(self, job: Job):
+        self.job_id = job.id
+        self._cancel_key = cancel_key(job.id)
+        self._separate_writes = db.engine.dialect.name != "sqlite"
+
+    def progress(self, percent: float, phase: str | None = None) -> None:
+        """Report progress (0-100) and phase text; also a cancel checkpoint."""
+        self.check_cancel()
+        percent = max(0, min(100, int(percent)))
+        values = {"progress": percent, "heartbeat_at": utcnow()}
+        if phase is not None:
+            values["phase"] = phase[:200]
+        _mirror_to_rq_meta(values)
+        if self._separate_writes:
+            with db.engine.connect() as connection:
+                connection.execute(update(Job).where(Job.id == self.job_id).values(**values))
+                connection.commit()
+
+    def should_cancel(self) -> bool:
+        return bool(redis_connection().exists(self._cancel_key))
+
+    def check_cancel(self) -> None:
+        if self.should_cancel():
+            raise JobCancelled()
+
+
+def cancel_key(job_id: int) -> str:
+    return f"fleetoptimiser:job:{job_id}:cancel"
+
+
+def _mirror_to_rq_meta(values: dict) -> None:
+    from rq import get_current_job
+
+    rq_job = get_current_job()
+    if rq_job is not None:
+        rq_job.meta.update(
+            progress=values.get("progress"),
+            phase=values.get("phase", rq_job.meta.get("phase")),
+            heartbeat=values.get("heartbeat_at", utcnow()).isoformat(),
+        )
+        rq_job.save_meta()
+
+
+def _app() -> Flask:
+    global _worker_app
+    if has_app_context():
+        return current_app._get_current_object()
+    if _worker_app is None:
+        from app import create_app
+
+        _worker_app = create_app()
+    return _worker_app
+
+
+def run_job(job_id: int) -> str:
+    app = _app()
+    with app.app_context():
+        if app.extensions.get("fleet_pid") != os.getpid():
+            # Forked work-horse: drop the parent's pooled connections, open fresh ones.
+            db.engine.dispose(close=False)
+        return _run(job_id)
+
+
+def _run(job_id: int) -> str:
+    job = db.session.get(Job, job_id)
+    if job is None:
+        return "missing"
+    if job.status == JobStatus.CANCELLED or job.cancel_requested or ctx_cancelled(job_id):
+        job.status = JobStatus.CANCELLED
+        job.finished_at = job.finished_at or utcnow()
+        db.session.commit()
+        return job.status
+    job.status = JobStatus.RUNNING
+    job.started_at = job.heartbeat_at = utcnow()
+    job.phase = "Starter"
+    db.session.commit()
+    ctx = JobContext(job)
+    try:
+        summary = HANDLERS[job.kind](job, ctx)
+    except JobCancelled:
+        db.session.rollback()
+        job = db.session.get(Job, job_id)
+        job.status = JobStatus.CANCELLED
+        job.phase = "Annulleret"
+    except JobFailed as error:
+        db.session.rollback()
+        job = db.session.get(Job, job_id)
+        job.status = JobStatus.FAILED
+        job.error = str(error)
+        job.error_detail = traceback.format_exc()
+    except Exception as error:  # noqa: BLE001 - every failure must end up on the Job row
+        db.session.rollback()
+        job = db.session.get(Job, job_id)
+        job.status = JobStatus.FAILED
+        job.error = f"Jobbet fejlede: {error}"
+        job.error_detail = traceback.format_exc()
+        current_app.logger.exception("job %s (%s) failed", job_id, job.kind)
+    else:
+        job.status = JobStatus.FINISHED
+        job.progress = 100
+        job.phase = "Færdig"
+        if summary:
+            job.result = summary
+    job.finished_at = utcnow()
+    db.session.commit()
+    _mirror_to_rq_meta({"progress": job.progress, "phase": job.phase})
+    return job.status
+
+
+def ctx_cancelled(job_id: int) -> bool:
+    return bool(redis_connection().exists(cancel_key(job_id)))

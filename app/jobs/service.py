@@ -1,0 +1,164 @@
+"""Starting, following, cancelling and reaping background jobs.
+
+One Job row per job (the source of truth for the UI, kept after Redis forgets) and one RQ
+job that runs `app.jobs.runner.run_job(job_id)` in the worker.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from rq.exceptions import NoSuchJobError
+from sqlalchemy.exc import OperationalError
+from rq.job import Job as RQJob
+from rq.registry import StartedJobRegistry
+
+from app.extensions import db
+from app.jobs.queue import job_queue, redis_connection
+from app.jobs.registry import HANDLERS, KIND_LABELS
+from app.models import Job, JobStatus, utcnow
+
+WORKER_DIED = "Arbejdsprocessen stoppede uventet, før jobbet blev færdigt. Start det igen."
+TIMED_OUT = "Jobbet tog for lang tid og blev stoppet."
+
+
+def job_timeout(kind: str) -> int:
+    return current_app.config["JOB_TIMEOUTS"].get(kind, 600)
+
+
+def enqueue(kind: str, params: dict | None = None, user=None, title: str = "") -> Job:
+    """Create the Job row and put it on the queue."""
+    if kind not in HANDLERS:
+        raise ValueError(f"unknown job kind {kind!r}")
+    job = Job(
+        kind=kind,
+        title=title or KIND_LABELS[kind],
+        params=params or {},
+        user_id=getattr(user, "id", None),
+        status=JobStatus.QUEUED,
+        phase="Venter på en ledig arbejdsproces",
+    )
+    db.session.add(job)
+    db.session.commit()
+    rq_job = job_queue().enqueue(
+        "app.jobs.runner.run_job",
+        args=(job.id,),
+        job_timeout=job_timeout(kind),
+        result_ttl=86400,
+        failure_ttl=7 * 86400,
+        description=f"{kind} #{job.id}",
+    )
+    job.rq_id = rq_job.id
+    db.session.commit()
+    return job
+
+
+def request_cancel(job: Job) -> None:
+    """Cancel a queued job at once; ask a running one to stop at its next checkpoint.
+
+    The request goes to Redis first: a running import may hold SQLite's only write lock.
+    """
+    if job.done:
+        return
+    from app.jobs.runner import cancel_key
+
+    redis_connection().set(cancel_key(job.id), 1, ex=7 * 86400)
+    if job.status == JobStatus.QUEUED and job.rq_id:
+        try:
+            RQJob.fetch(job.rq_id, connection=redis_connection()).cancel()
+        except NoSuchJobError:
+            pass
+        job.status = JobStatus.CANCELLED
+        job.finished_at = utcnow()
+        job.phase = "Annulleret før start"
+    else:
+        job.cancel_requested = True
+        job.phase = "Annullerer …"
+    try:
+        db.session.commit()
+    except OperationalError:
+        # The worker holds the database; it sees the Redis flag and ends the job itself.
+        db.session.rollback()
+
+
+class JobView:
+    """A read-only view of a Job with some attributes overridden (never written back)."""
+
+    def __init__(self, job: Job, **overrides):
+        self._job = job
+        self.__dict__.update(overrides)
+
+    def __getattr__(self, name):
+        return getattr(self._job, name)
+
+
+def live_view(job: Job) -> Job | JobView:
+    """The Job with progress and phase from RQ's job.meta while it runs."""
+    if job.status != JobStatus.RUNNING or not job.rq_id:
+        return job
+    try:
+        meta = RQJob.fetch(job.rq_id, connection=redis_connection()).get_meta(refresh=True)
+    except Exception:  # noqa: BLE001 - no live data: show what the row says
+        return job
+    if meta.get("progress") is not None and meta["progress"] >= (job.progress or 0):
+        return JobView(job, progress=meta["progress"], phase=meta.get("phase") or job.phase)
+    return job
+
+
+def reap_dead_jobs() -> int:
+    """Mark jobs failed whose worker died or that outlived their timeout.
+
+    Called when job status is shown and when a worker starts, so a crashed worker
+    leaves a failed job, never one that spins forever. Returns how many were reaped.
+    """
+    open_jobs = db.session.scalars(
+        db.select(Job).where(Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))
+    ).all()
+    if not open_jobs:
+        return 0
+    connection = redis_connection()
+    try:
+        # Lets RQ move jobs of workers whose heartbeat expired to the failed registry.
+        StartedJobRegistry(queue=job_queue()).cleanup()
+    except Exception:  # noqa: BLE001 - reaping must never break a status page
+        current_app.logger.exception("could not clean the started-job registry")
+    now = utcnow()
+    reaped = 0
+    for job in open_jobs:
+        reason = None
+        try:
+            rq_job = RQJob.fetch(job.rq_id, connection=connection) if job.rq_id else None
+            rq_status = rq_job.get_status(refresh=True) if rq_job else None
+        except NoSuchJobError:
+            rq_job, rq_status = None, None
+        except Exception:  # noqa: BLE001 - Redis unreachable: judge by heartbeat alone
+            current_app.logger.exception("could not read RQ job %s", job.rq_id)
+            rq_job, rq_status = "unknown", "unknown"
+        if rq_job is None and job.created_at < now - timedelta(seconds=30):
+            reason = WORKER_DIED
+        elif rq_status in ("failed", "stopped", "canceled"):
+            reason = _rq_failure_text(rq_job) or WORKER_DIED
+        last_sign = job.heartbeat_at or job.started_at
+        if (
+            reason is None
+            and job.status == JobStatus.RUNNING
+            and last_sign is not None
+            and last_sign < now - timedelta(seconds=job_timeout(job.kind) + 60)
+        ):
+            reason = TIMED_OUT
+        if reason:
+            job.status = JobStatus.FAILED
+            job.error = reason
+            job.finished_at = now
+            reaped += 1
+    if reaped:
+        db.session.commit()
+    return reaped
+
+
+def _rq_failure_text(rq_job) -> str | None:
+    info = getattr(rq_job, "exc_info", None) or ""
+    if "JobTimeoutException" in info:
+        return TIMED_OUT
+    return None

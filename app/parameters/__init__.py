@@ -1,0 +1,1 @@
+"""Parameter sets: the catalogue of defaults (with sources) and the services around them."""

@@ -1,0 +1,78 @@
+"""Every parameter the analysis uses, with Danish label, unit, default, source and year.
+
+Keys are the dotted paths of the engine's parameters JSON, so a ParameterSet converts to
+engine input by `to_engine_parameters`. Sources: ../shared/reference/danish-defaults.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+POGI = "Miljøstyrelsen / POGI, TCO-værktøj for motorkøretøjer"
+SKAT = "Skatterådet, skattefri kørselsgodtgørelse (høj sats)"
+NAF = "NAF vintertest af elbiler (El Prix)"
+OS2 = "Standard i OS2fleetoptimiser"
+FLEET = "FleetOptimiser standard"
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    key: str
+    label: str
+    value: object
+    unit: str
+    source: str
+    year: int | None
+    group: str
+    help: str = ""
+
+
+CATALOGUE: list[ParameterSpec] = [
+    # Emission factors, tank-to-wheel (scope 1); electricity from the tool's projection.
+    ParameterSpec("emission_kg_per_unit.petrol", "Udledning, benzin", 2.52, "kg CO2e/l", POGI, 2021, "Udledning", "Tank-to-wheel (scope 1)."),
+    ParameterSpec("emission_kg_per_unit.diesel", "Udledning, diesel", 2.98, "kg CO2e/l", POGI, 2021, "Udledning", "Tank-to-wheel (scope 1)."),
+    ParameterSpec("emission_kg_per_unit.hvo", "Udledning, HVO", 0.894, "kg CO2e/l", POGI, 2021, "Udledning"),
+    ParameterSpec("emission_kg_per_unit.electricity", "Udledning, el", 0.089, "kg CO2e/kWh", POGI, 2021, "Udledning", "Fremskrivning falder mod 0,012 efter 2029."),
+    ParameterSpec("energy_price_dkk_per_unit.petrol", "Pris, benzin", 12.33, "kr./l", POGI, 2021, "Priser"),
+    ParameterSpec("energy_price_dkk_per_unit.diesel", "Pris, diesel", 10.83, "kr./l", POGI, 2021, "Priser"),
+    ParameterSpec("energy_price_dkk_per_unit.hvo", "Pris, HVO", 19.84, "kr./l", POGI, 2021, "Priser"),
+    ParameterSpec("energy_price_dkk_per_unit.electricity", "Pris, el", 2.13, "kr./kWh", POGI, 2021, "Priser"),
+    ParameterSpec("co2_value_dkk_per_t", "Samfundsøkonomisk CO2-pris", 1500, "kr./t CO2e", "Klimarådet (standard i POGI-værktøjet)", 2020, "Priser", "Værdisætter udledningen i optimeringen; vises adskilt fra kroner brugt."),
+    ParameterSpec("own_car.allowance_dkk_per_km", "Kørselsgodtgørelse, egen bil", 3.94, "kr./km", SKAT, 2026, "Egen bil", "Ture uden flådekøretøj køres i medarbejderens egen bil."),
+    ParameterSpec("own_car.km_per_litre", "Egen bil, brændstofforbrug", 18, "km/l (benzin)", "Typisk lille benzinbil, WLTP", 2026, "Egen bil"),
+    ParameterSpec("unserved.penalty_dkk_per_trip", "Strafomkostning pr. uløst tur", 0, "kr./tur", FLEET, 2026, "Uløste ture", "Indgår kun i optimeringen, ikke i kroner brugt."),
+    ParameterSpec("unserved.max_trips_per_pool", "Højst uløste ture pr. pulje", None, "ture i perioden", FLEET, 2026, "Uløste ture", "Tom = ingen grænse."),
+    ParameterSpec("unserved.must_serve_above_km", "Ture over denne længde skal løses af flåden", None, "km", FLEET, 2026, "Uløste ture", "Tom = ingen grænse."),
+    ParameterSpec("changeover_minutes", "Skiftetid mellem ture", 5, "minutter", OS2, 2024, "Drift"),
+    ParameterSpec("ev.winter_derating_pct", "Elbilers rækkevidde om vinteren, nedskrivning", 30, "%", NAF, 2026, "Elbiler", "40 % som stresstest."),
+    ParameterSpec("ev.charger_kw", "Ladeeffekt på hjemlokation", 11, "kW", FLEET, 2026, "Elbiler"),
+    ParameterSpec("ev.min_charging_minutes", "Mindste ophold for opladning", 30, "minutter", FLEET, 2026, "Elbiler"),
+    ParameterSpec("bike.max_km", "Cykel, højst km pr. tur", 15, "km", OS2, 2024, "Cykler"),
+    ParameterSpec("bike.speed_kmh", "Cykel, hastighed", 20, "km/t", OS2, 2024, "Cykler"),
+    ParameterSpec("bike.windows", "Cykel, tilladte tidsrum", [["07:00", "15:30"]], "tidsrum", OS2, 2024, "Cykler"),
+    ParameterSpec("ebike.max_km", "Elcykel, højst km pr. tur", 25, "km", FLEET, 2026, "Cykler"),
+    ParameterSpec("ebike.speed_kmh", "Elcykel, hastighed", 30, "km/t", OS2, 2024, "Cykler"),
+    ParameterSpec("ebike.windows", "Elcykel, tilladte tidsrum", [["07:00", "15:30"]], "tidsrum", OS2, 2024, "Cykler"),
+]  # fmt: skip
+
+BY_KEY = {spec.key: spec for spec in CATALOGUE}
+
+
+def default_values() -> dict:
+    """The `values` of the shipped default ParameterSet."""
+    return {
+        spec.key: {"value": spec.value, "unit": spec.unit, "source": spec.source, "year": spec.year}
+        for spec in CATALOGUE
+    }
+
+
+def to_engine_parameters(plain: dict) -> dict:
+    """{"ev.charger_kw": 11, ...} -> {"ev": {"charger_kw": 11}, ...} (engine JSON)."""
+    nested: dict = {}
+    for key, value in plain.items():
+        parts = key.split(".")
+        target = nested
+        for part in parts[:-1]:
+            target = target.setdefault(part, {})
+        target[parts[-1]] = value
+    return nested

@@ -1,0 +1,163 @@
+"""Shared fixtures: an app on a real database, users of each role, logged-in clients.
+
+By default the app runs on a fresh SQLite file and an in-process fake Redis. Tests that
+take the `any_db_app` fixture run twice: on SQLite and on the PostgreSQL server at
+127.0.0.1:5432 (skipped with a reason when it is not reachable). Real Redis and a real
+`rq worker` process are in tests/test_jobs_real_worker.py.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("FLEET_DEMO_DATA", "0")
+
+PG_HOST, PG_PORT = "127.0.0.1", 5432
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+PASSWORD = "korrekt-hest-batteri"
+
+
+def port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+POSTGRES_AVAILABLE = port_open(PG_HOST, PG_PORT)
+REDIS_AVAILABLE = port_open(REDIS_HOST, REDIS_PORT)
+requires_postgres = pytest.mark.skipif(
+    not POSTGRES_AVAILABLE, reason="PostgreSQL is not reachable on 127.0.0.1:5432"
+)
+requires_redis = pytest.mark.skipif(
+    not REDIS_AVAILABLE, reason="Redis is not reachable on 127.0.0.1:6379"
+)
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    if not POSTGRES_AVAILABLE:
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    import psycopg
+
+    name = f"fleet_test_{uuid.uuid4().hex[:10]}"
+    admin_url = f"postgresql://postgres@{PG_HOST}:{PG_PORT}/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/{name}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def make_app(tmp_path: Path, database_url: str | None = None, **overrides):
+    from app import create_app
+
+    instance = tmp_path / "instance"
+    instance.mkdir(exist_ok=True)
+    config = {
+        "TESTING": True,
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{instance / 'test.db'}",
+        "REDIS_URL": "fakeredis://",
+        "FLEET_DEMO_DATA": False,
+        "RQ_QUEUE": f"test-{uuid.uuid4().hex[:8]}",
+    }
+    config.update(overrides)
+    app = create_app(config)
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()  # the real migrations, not create_all: tests see the production schema
+    return app
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = make_app(tmp_path)
+    yield app
+    with app.app_context():
+        from app.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_db_app(request, tmp_path):
+    """The app on SQLite and again on PostgreSQL."""
+    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
+    app = make_app(tmp_path, url)
+    yield app
+    with app.app_context():
+        from app.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield app
+
+
+def create_user(app, role: str, email: str | None = None):
+    from app.auth.service import create_user as create
+    from app.models import Role
+
+    with app.app_context():
+        user = create(email or f"{role}@kommune.dk", PASSWORD, Role(role), name=role.title())
+        return user.id
+
+
+def login(client, email: str, password: str = PASSWORD):
+    """Log in through the real form (fetches the CSRF token from the page)."""
+    import re
+
+    page = client.get("/login")
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text)
+    data = {"email": email, "password": password}
+    if match:
+        data["csrf_token"] = match.group(1)
+    return client.post("/login", data=data)
+
+
+def csrf_token(client, path: str = "/") -> str:
+    import re
+
+    page = client.get(path)
+    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', page.text)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def _client_for(app, role: str):
+    create_user(app, role)
+    client = app.test_client()
+    response = login(client, f"{role}@kommune.dk")
+    assert response.status_code == 302, response.text
+    return client
+
+
+@pytest.fixture
+def viewer_client(app):
+    return _client_for(app, "viewer")
+
+
+@pytest.fixture
+def planner_client(app):
+    return _client_for(app, "planner")
+
+
+@pytest.fixture
+def admin_client(app):
+    return _client_for(app, "admin")

@@ -14,7 +14,7 @@ from rq import Worker
 
 from app import create_app
 from app.jobs.queue import job_queue, redis_connection
-from app.jobs.service import reap_dead_jobs
+from app.jobs.service import reap_dead_jobs, worker_name
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
         reaped = reap_dead_jobs()
         if reaped:
             logging.info("marked %d job(s) left behind by a dead worker as failed", reaped)
-        worker = Worker([job_queue()], connection=redis_connection())
+        worker = Worker([job_queue()], connection=redis_connection(), name=worker_name())
         worker.work(burst="--burst" in argv, with_scheduler=False)
     return 0
 

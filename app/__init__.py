@@ -21,6 +21,12 @@ def create_app(config: dict | None = None) -> Flask:
     # the parent's pooled database connections.
     app.extensions["fleet_pid"] = os.getpid()
 
+    if app.config["SESSION_COOKIE_SECURE"]:
+        # Behind the HTTPS reverse proxy: trust its X-Forwarded-* headers (one hop).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
     register_extensions(app)
     register_blueprints(app)
     register_job_handlers()
@@ -61,6 +67,7 @@ def register_blueprints(app: Flask) -> None:
 def register_job_handlers() -> None:
     # Importing a module registers its job kinds (see app/jobs/registry.py).
     import app.demo.jobs  # noqa: F401
+    import app.jobs.selftest  # noqa: F401
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app.extensions import db
 from app.models import Role
@@ -46,6 +46,7 @@ def list_users_command() -> None:
 
 
 @click.command("demo-data")
+@with_appcontext
 @click.option("--seed", default=2026, show_default=True, type=int)
 @click.option("--end", type=click.DateTime(["%Y-%m-%d"]), help="Last day of data (yesterday).")
 def demo_data_command(seed: int, end) -> None:
@@ -66,6 +67,7 @@ def demo_data_command(seed: int, end) -> None:
 
 
 @click.command("bootstrap")
+@with_appcontext
 @click.option("--demo/--no-demo", default=None, help="Load demo data into an empty database.")
 def bootstrap_command(demo: bool | None) -> None:
     """First-start setup: default parameters, first admin, demo data job if empty."""

@@ -1,10 +1,11 @@
-from flask import abort, render_template, request
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.auth.access import role_required
 from app.extensions import db
 from app.jobs import bp
 from app.jobs.registry import KIND_LABELS
-from app.jobs.service import live_view, reap_dead_jobs, request_cancel
+from app.jobs.service import enqueue, live_view, reap_dead_jobs, request_cancel
 from app.models import Job, Role
 
 
@@ -18,6 +19,14 @@ def index():
     reap_dead_jobs()
     jobs = db.session.scalars(db.select(Job).order_by(Job.id.desc()).limit(100)).all()
     return render_template("jobs/index.html", jobs=jobs, kind_labels=KIND_LABELS)
+
+
+@bp.post("/selvtest")
+@role_required(Role.ADMIN)
+def start_selftest():
+    """Lets IT staff check that Redis and a worker are running."""
+    job = enqueue("selftest", {"steps": 10, "pause_s": 0.3}, user=current_user)
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @bp.get("/<int:job_id>")

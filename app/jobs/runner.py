@@ -40,7 +40,7 @@ class JobContext:
 
     def __init__(self, job: Job):
         self.job_id = job.id
-        self._cancel_key = cancel_key(job.id)
+        self._cancel_key = cancel_key(job)
         self._separate_writes = db.engine.dialect.name != "sqlite"
 
     def progress(self, percent: float, phase: str | None = None) -> None:
@@ -64,8 +64,9 @@ class JobContext:
             raise JobCancelled()
 
 
-def cancel_key(job_id: int) -> str:
-    return f"fleetoptimiser:job:{job_id}:cancel"
+def cancel_key(job: Job) -> str:
+    # Keyed by the RQ id (a UUID): job row ids restart when a database is recreated.
+    return f"fleetoptimiser:cancel:{job.rq_id or job.id}"
 
 
 def _mirror_to_rq_meta(values: dict) -> None:
@@ -105,7 +106,7 @@ def _run(job_id: int) -> str:
     job = db.session.get(Job, job_id)
     if job is None:
         return "missing"
-    if job.status == JobStatus.CANCELLED or job.cancel_requested or ctx_cancelled(job_id):
+    if job.status == JobStatus.CANCELLED or job.cancel_requested or _cancel_flagged(job):
         job.status = JobStatus.CANCELLED
         job.finished_at = job.finished_at or utcnow()
         db.session.commit()
@@ -147,5 +148,5 @@ def _run(job_id: int) -> str:
     return job.status
 
 
-def ctx_cancelled(job_id: int) -> bool:
-    return bool(redis_connection().exists(cancel_key(job_id)))
+def _cancel_flagged(job: Job) -> bool:
+    return bool(redis_connection().exists(cancel_key(job)))

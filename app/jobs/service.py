@@ -6,6 +6,8 @@ job that runs `app.jobs.runner.run_job(job_id)` in the worker.
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import timedelta
 
 from flask import current_app
@@ -63,7 +65,7 @@ def request_cancel(job: Job) -> None:
         return
     from app.jobs.runner import cancel_key
 
-    redis_connection().set(cancel_key(job.id), 1, ex=7 * 86400)
+    redis_connection().set(cancel_key(job), 1, ex=7 * 86400)
     if job.status == JobStatus.QUEUED and job.rq_id:
         try:
             RQJob.fetch(job.rq_id, connection=redis_connection()).cancel()
@@ -139,6 +141,8 @@ def reap_dead_jobs() -> int:
             reason = WORKER_DIED
         elif rq_status in ("failed", "stopped", "canceled"):
             reason = _rq_failure_text(rq_job) or WORKER_DIED
+        elif rq_status == "started" and _worker_alive(rq_job, connection) is False:
+            reason = WORKER_DIED
         last_sign = job.heartbeat_at or job.started_at
         if (
             reason is None
@@ -155,6 +159,29 @@ def reap_dead_jobs() -> int:
     if reaped:
         db.session.commit()
     return reaped
+
+
+def worker_name() -> str:
+    """host.pid: lets a process on the same host see at once that a worker has died."""
+    return f"{socket.gethostname()}.{os.getpid()}"
+
+
+def _worker_alive(rq_job, connection) -> bool | None:
+    """False when the worker that took the job is gone; None when we cannot tell."""
+    name = rq_job.worker_name
+    if not name:
+        return None
+    host, _, pid = name.rpartition(".")
+    if host == socket.gethostname() and pid.isdigit():
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    # Another host: RQ's worker key expires shortly after its heartbeats stop.
+    return bool(connection.exists(f"rq:worker:{name}"))
 
 
 def _rq_failure_text(rq_job) -> str | None:

@@ -1,0 +1,18 @@
+"""A diagnostic job: proves the queue and a worker run end to end (Administration > Job)."""
+
+import time
+
+from app.jobs.registry import job_handler
+from app.jobs.runner import JobFailed
+
+
+@job_handler("selftest", "Test af baggrundsjob")
+def selftest_job(job, ctx) -> dict:
+    steps = int(job.params.get("steps", 10))
+    pause = float(job.params.get("pause_s", 0.3))
+    for step in range(1, steps + 1):
+        time.sleep(pause)
+        ctx.progress(100 * step / (steps + 1), f"Trin {step} af {steps}")
+        if job.params.get("fail_at") == step:
+            raise JobFailed(f"Testjobbet fejlede med vilje ved trin {step}.")
+    return {"trin": steps}

@@ -1,0 +1,120 @@
+"""Jobs through RQ on an in-process Redis: progress, finish, failure, cancel, reaping.
+
+The same flow against a real Redis and a real `rq worker` process is in
+test_jobs_real_worker.py.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+
+from app.extensions import db
+from app.jobs.queue import job_queue, redis_connection
+from app.jobs.service import enqueue, live_view, reap_dead_jobs, request_cancel
+from app.models import Job, JobStatus, utcnow
+from tests.support import work_queue
+
+
+def test_job_runs_to_finished_with_progress_in_rq_meta(app_ctx):
+    job = enqueue("selftest", {"steps": 3, "pause_s": 0})
+    assert job.status == JobStatus.QUEUED and job.rq_id
+    work_queue()
+    db.session.refresh(job)
+    assert job.status == JobStatus.FINISHED
+    assert job.progress == 100 and job.phase == "Færdig"
+    assert job.result == {"trin": 3}
+    assert job.started_at <= job.finished_at
+    from rq.job import Job as RQJob
+
+    meta = RQJob.fetch(job.rq_id, connection=redis_connection()).get_meta()
+    assert meta["progress"] == 100
+
+
+def test_failing_job_ends_failed_with_its_message(app_ctx):
+    job = enqueue("selftest", {"steps": 3, "pause_s": 0, "fail_at": 2})
+    work_queue()
+    db.session.refresh(job)
+    assert job.status == JobStatus.FAILED
+    assert job.error == "Testjobbet fejlede med vilje ved trin 2."
+    assert "JobFailed" in job.error_detail
+
+
+def test_unexpected_exception_is_recorded(app_ctx):
+    job = enqueue("selftest", {"steps": "mange"})
+    work_queue()
+    db.session.refresh(job)
+    assert job.status == JobStatus.FAILED
+    assert job.error.startswith("Jobbet fejlede:")
+    assert "ValueError" in job.error_detail
+
+
+def test_cancel_before_start(app_ctx):
+    job = enqueue("selftest", {"steps": 3, "pause_s": 0})
+    request_cancel(job)
+    assert job.status == JobStatus.CANCELLED
+    work_queue()
+    db.session.refresh(job)
+    assert job.status == JobStatus.CANCELLED and job.progress == 0
+
+
+def test_cancel_while_running_stops_at_next_checkpoint(app):
+    with app.app_context():
+        job_id = enqueue("selftest", {"steps": 200, "pause_s": 0.05}).id
+
+    def run():
+        with app.app_context():
+            work_queue()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    with app.app_context():
+        deadline = time.monotonic() + 10
+        while live_view(db.session.get(Job, job_id)).progress < 2:
+            assert time.monotonic() < deadline, "job never made progress"
+            time.sleep(0.05)
+            db.session.expire_all()
+        request_cancel(db.session.get(Job, job_id))
+    thread.join(20)
+    assert not thread.is_alive()
+    with app.app_context():
+        job = db.session.get(Job, job_id)
+        assert job.status == JobStatus.CANCELLED
+        assert job.progress < 100
+
+
+def test_status_fragment_polls_until_done(app, planner_client):
+    with app.app_context():
+        job_id = enqueue("selftest", {"steps": 2, "pause_s": 0}).id
+    fragment = planner_client.get(f"/jobs/{job_id}/status")
+    assert 'hx-trigger="every 1s"' in fragment.text and 'data-status="queued"' in fragment.text
+    with app.app_context():
+        work_queue()
+    fragment = planner_client.get(f"/jobs/{job_id}/status")
+    assert 'data-status="finished"' in fragment.text
+    assert "hx-trigger" not in fragment.text  # polling stops when the job is done
+
+
+def test_job_of_a_dead_worker_is_marked_failed(app_ctx):
+    job = enqueue("selftest", {"steps": 2, "pause_s": 0})
+    # Simulate a worker that took the job and died: Redis forgot the job, row says running.
+    job_queue().remove(job.rq_id)
+    redis_connection().delete(f"rq:job:{job.rq_id}")
+    job.status = JobStatus.RUNNING
+    job.started_at = job.created_at = utcnow() - timedelta(minutes=5)
+    db.session.commit()
+    assert reap_dead_jobs() == 1
+    db.session.refresh(job)
+    assert job.status == JobStatus.FAILED and "stoppede uventet" in job.error
+
+
+def test_job_timeouts_are_set_per_kind(app_ctx):
+    from rq.job import Job as RQJob
+
+    job = enqueue("demo_data", {})
+    rq_job = RQJob.fetch(job.rq_id, connection=redis_connection())
+    assert rq_job.timeout == app_ctx.config["JOB_TIMEOUTS"]["demo_data"]
+    selftest = RQJob.fetch(enqueue("selftest", {}).rq_id, connection=redis_connection())
+    assert selftest.timeout == app_ctx.config["JOB_TIMEOUTS"]["selftest"]

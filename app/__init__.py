@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
@@ -55,19 +56,32 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
+    from app.data import api_bp
+    from app.data import bp as data_bp
     from app.jobs import bp as jobs_bp
+    from app.locations import bp as locations_bp
     from app.main import bp as main_bp
+    from app.scenarios import bp as scenarios_bp
+    from app.vehicles import bp as vehicles_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(jobs_bp, url_prefix="/jobs")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(scenarios_bp, url_prefix="/scenarier")
+    app.register_blueprint(data_bp, url_prefix="/data")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(vehicles_bp, url_prefix="/koeretoejer")
+    app.register_blueprint(locations_bp, url_prefix="/lokationer")
+
+
+# Modules whose import registers job kinds (see app/jobs/registry.py).
+JOB_MODULES = ("app.data.jobs", "app.demo.jobs", "app.jobs.selftest", "app.scenarios.jobs")
 
 
 def register_job_handlers() -> None:
-    # Importing a module registers its job kinds (see app/jobs/registry.py).
-    import app.demo.jobs  # noqa: F401
-    import app.jobs.selftest  # noqa: F401
+    for module in JOB_MODULES:
+        importlib.import_module(module)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -99,3 +99,10 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(bootstrap_command)
+    from app.data.cli import import_cli, retention_command
+
+    app.cli.add_command(import_cli)
+    app.cli.add_command(retention_command)
+    from app.scenarios.cli import scenario_cli
+
+    app.cli.add_command(scenario_cli)

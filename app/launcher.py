@@ -8,13 +8,13 @@ child runs in its own process group so gunicorn's workers and RQ's work-horses g
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from app.config import PROJECT_ROOT, embedded_redis_socket, instance_path
 
@@ -69,7 +69,9 @@ class Launcher:
         deadline = time.monotonic() + 10
         while not socket_path.exists():
             if time.monotonic() > deadline:
-                raise RuntimeError("Redis startede ikke inden for 10 sekunder (se instance/redis.log)")
+                raise RuntimeError(
+                    "Redis startede ikke inden for 10 sekunder (se instance/redis.log)"
+                )
             time.sleep(0.05)
         os.environ["REDIS_URL"] = f"unix://{socket_path}"
 
@@ -116,7 +118,7 @@ class Launcher:
         self.stopping = True
         self.log("stopper …")
         # Web first (no new work), then the worker, then Redis.
-        for name, process in reversed(self.children):
+        for _name, process in reversed(self.children):
             if process.poll() is None:
                 try:
                     os.killpg(process.pid, signal.SIGTERM)
@@ -128,17 +130,13 @@ class Launcher:
                 process.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 self.log(f"{name} stoppede ikke; dræber den")
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
                 process.wait()
         # Anything left in a child's process group (e.g. an RQ work-horse) goes too.
         for _name, process in self.children:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         socket_path = embedded_redis_socket(self.instance)
         if socket_path.exists() and not os.environ.get("FLEET_EXTERNAL_REDIS"):
             socket_path.unlink(missing_ok=True)

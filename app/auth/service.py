@@ -42,15 +42,11 @@ def authenticate(email: str, password: str) -> LoginOutcome:
     now = utcnow()
     if user.locked_until is not None and user.locked_until > now:
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        return LoginOutcome(
-            None, f"For mange forkerte forsøg. Prøv igen om {minutes} minut(ter)."
-        )
+        return LoginOutcome(None, f"For mange forkerte forsøg. Prøv igen om {minutes} minut(ter).")
     if not user.check_password(password):
         user.failed_logins += 1
         if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + timedelta(
-                seconds=current_app.config["LOGIN_LOCKOUT_SECONDS"]
-            )
+            user.locked_until = now + timedelta(seconds=current_app.config["LOGIN_LOCKOUT_SECONDS"])
             user.failed_logins = 0
             record("login_locked", user, {"email": user.email}, user=user)
         db.session.commit()

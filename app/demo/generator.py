@@ -93,9 +93,19 @@ ADMINISTRATIONS = {
 
 YARIS = DemoModel("Toyota", "Yaris 1.5", "fossil", "petrol", 47_000, km_per_litre=19.2)
 PEUGEOT = DemoModel("Peugeot", "208 1.2", "fossil", "petrol", 46_000, km_per_litre=18.5)
-BERLINGO = DemoModel("Citroën", "Berlingo 1.5 BlueHDi", "fossil", "diesel", 58_000, km_per_litre=17.0)
+BERLINGO = DemoModel(
+    "Citroën", "Berlingo 1.5 BlueHDi", "fossil", "diesel", 58_000, km_per_litre=17.0
+)
 TRANSIT_HVO = DemoModel("Ford", "Transit Custom", "fossil", "hvo", 72_000, km_per_litre=13.5)
-OUTLANDER = DemoModel("Mitsubishi", "Outlander PHEV", "fossil", "petrol", 66_000, km_per_litre=16.0, plug_in_hybrid=True)  # fmt: skip
+OUTLANDER = DemoModel(
+    "Mitsubishi",
+    "Outlander PHEV",
+    "fossil",
+    "petrol",
+    66_000,
+    km_per_litre=16.0,
+    plug_in_hybrid=True,
+)
 EUP = DemoModel("Volkswagen", "e-up!", "ev", "electricity", 58_000, wh_per_km=147, range_km=258)
 ZOE = DemoModel("Renault", "Zoe R135", "ev", "electricity", 61_000, wh_per_km=172, range_km=390)
 ENIRO = DemoModel("Kia", "e-Niro", "ev", "electricity", 68_000, wh_per_km=159, range_km=455)
@@ -266,7 +276,9 @@ def _build_fleet(rng: random.Random, start: date, end: date) -> list[DemoVehicle
 
 def _plate(rng: random.Random) -> str:
     letters = "ABCDEFGHJKLMNOPRSTUVXYZ"
-    return f"{rng.choice(letters)}{rng.choice(letters)} {rng.randint(10, 99)} {rng.randint(100, 999)}"
+    return (
+        f"{rng.choice(letters)}{rng.choice(letters)} {rng.randint(10, 99)} {rng.randint(100, 999)}"
+    )
 
 
 def generate(seed: int = DEFAULT_SEED, end: date | None = None, days: int = 365) -> DemoData:

@@ -45,7 +45,9 @@ def load_demo_data(
     """Generate and store the demo municipality; returns counts. Needs an empty register."""
     report = progress or (lambda pct, phase: None)
     if not database_is_empty():
-        raise DemoDataExists("Der findes allerede køretøjer; demodata indlæses kun i en tom database.")
+        raise DemoDataExists(
+            "Der findes allerede køretøjer; demodata indlæses kun i en tom database."
+        )
     report(2, "Genererer demokommunen")
     data = generate(seed=seed, end=end)
     report(15, "Gemmer lokationer og køretøjer")

@@ -5,5 +5,5 @@ class EngineError(ValueError):
     """Bad input or an impossible request, with a message naming what and where."""
 
 
-class Cancelled(Exception):  # noqa: N818 - the public API name the web jobs catch
+class Cancelled(Exception):
     """The caller's `should_cancel()` returned True; the run stopped at the next check."""

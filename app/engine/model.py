@@ -33,6 +33,15 @@ class ModelData:
     pair_cost_dkk: np.ndarray  # (pairs,) objective cost if served by that class
     max_unserved_trips: int | None = None
     constant_dkk: float = 0.0  # cost of blocks outside this model (their lower bound)
+    # EV pairs of assignments that cannot share one vehicle (battery), as pair indices
+    energy_conflicts: np.ndarray | None = None  # (conflicts, 2)
+    # optional caps for a CO2e target or a budget within one pool (yearly figures)
+    co2e_cap_t: float | None = None
+    pair_co2e_t: np.ndarray | None = None
+    block_unserved_co2e_t: np.ndarray | None = None
+    money_cap_dkk: float | None = None
+    pair_money_dkk: np.ndarray | None = None
+    block_unserved_money_dkk: np.ndarray | None = None
 
 
 def add_fleet_counts(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -105,15 +114,63 @@ def add_overlap_capacity(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.capacity = pyo.Constraint(m.CAPACITY_ROWS, rule=capacity)
 
 
+def add_ev_energy_conflicts(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """Two EV blocks whose km exceed the derated range plus what the stop between them can
+    recharge never share a vehicle: if both go to the class, it needs two vehicles.
+    (Valid for every plan, so the bound stays a bound; overlaps are already covered.)"""
+    if d.energy_conflicts is None or len(d.energy_conflicts) == 0:
+        return
+    conflicts = d.energy_conflicts
+    classes = d.pair_class[conflicts[:, 0]]
+    m.ENERGY_ROWS = pyo.RangeSet(0, len(conflicts) - 1)
+
+    def energy(_m, r):
+        k1, k2 = int(conflicts[r, 0]), int(conflicts[r, 1])
+        return m.assign[k1] + m.assign[k2] <= m.count[int(classes[r])]
+
+    m.ev_energy = pyo.Constraint(m.ENERGY_ROWS, rule=energy)
+
+
 def add_unserved_rules(m: pyo.ConcreteModel, d: ModelData) -> None:
     """At most `max_unserved_trips` trips of the pool left to own cars (must-serve is above)."""
     if d.max_unserved_trips is None:
         return
     total_trips = int(d.block_trips.sum())
+    if total_trips <= d.max_unserved_trips:
+        return  # always met; Pyomo would reject a constraint without variables
+    if len(d.pair_block) == 0:
+        m.trivially_infeasible = True
+        return
     served_trips = pyo.quicksum(
         int(d.block_trips[b]) * m.assign[k] for k, b in enumerate(d.pair_block)
     )
     m.max_unserved = pyo.Constraint(expr=served_trips >= total_trips - d.max_unserved_trips)
+
+
+def _cap(m: pyo.ConcreteModel, name: str, terms, constant: float, cap: float) -> None:
+    """`constant + terms <= cap`, or a flag when no variable is involved."""
+    if all(coef == 0 for coef, _ in terms):
+        if constant > cap + 1e-9:
+            m.trivially_infeasible = True
+        return
+    expr = pyo.quicksum(coef * var for coef, var in terms if coef != 0)
+    setattr(m, name, pyo.Constraint(expr=expr <= cap - constant))
+
+
+def add_targets(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """A CO2e cap (target at least cost) or a money cap (budget at least CO2e) for the pool.
+
+    Only used within one pool: one constraint coupling several pools made HiGHS stall.
+    """
+    if d.co2e_cap_t is not None:
+        change = d.pair_co2e_t - d.block_unserved_co2e_t[d.pair_block]
+        terms = [(float(change[k]), m.assign[k]) for k in range(len(change))]
+        _cap(m, "co2e_cap", terms, float(d.block_unserved_co2e_t.sum()), d.co2e_cap_t)
+    if d.money_cap_dkk is not None:
+        change = d.pair_money_dkk - d.block_unserved_money_dkk[d.pair_block]
+        terms = [(float(change[k]), m.assign[k]) for k in range(len(change))]
+        terms += [(float(d.class_fixed_dkk[c]), m.count[c]) for c in m.CLASSES]
+        _cap(m, "money_cap", terms, float(d.block_unserved_money_dkk.sum()), d.money_cap_dkk)
 
 
 def add_costs(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -133,9 +190,12 @@ def add_costs(m: pyo.ConcreteModel, d: ModelData) -> None:
 
 def build_model(d: ModelData) -> pyo.ConcreteModel:
     m = pyo.ConcreteModel(name="fleet")
+    m.trivially_infeasible = False
     add_fleet_counts(m, d)
     add_assignment(m, d)
     add_overlap_capacity(m, d)
+    add_ev_energy_conflicts(m, d)
     add_unserved_rules(m, d)
+    add_targets(m, d)
     add_costs(m, d)
     return m

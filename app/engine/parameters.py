@@ -259,12 +259,13 @@ class Parameters:
                 "unserved",
             )
             max_trips = un.get("max_trips_per_pool")
-            if max_trips is not None:
-                if isinstance(max_trips, bool) or not isinstance(max_trips, int) or max_trips < 0:
-                    raise EngineError(
-                        "parameters: unserved.max_trips_per_pool: forventede et helt tal >= 0,"
-                        f" fik {max_trips!r}"
-                    )
+            if max_trips is not None and (
+                isinstance(max_trips, bool) or not isinstance(max_trips, int) or max_trips < 0
+            ):
+                raise EngineError(
+                    "parameters: unserved.max_trips_per_pool: forventede et helt tal >= 0,"
+                    f" fik {max_trips!r}"
+                )
             kwargs["unserved"] = UnservedRules(
                 penalty_dkk_per_trip=_number(
                     un.get("penalty_dkk_per_trip", 0), "unserved.penalty_dkk_per_trip"

@@ -319,6 +319,7 @@ def make_blocks(trips: TripArrays, trip_idx: np.ndarray, params: Parameters) -> 
     local_start = trips.local_start[trip_idx]
     # key: shift-occurrence start minute, or -1 for a block of its own
     shift_open = np.full(len(trip_idx), -1, dtype=np.int64)
+    shift_length = np.zeros(len(trip_idx), dtype=np.int64)
     for loc_name, windows in params.shifts.items():
         if loc_name not in trips.locations:
             continue
@@ -335,6 +336,7 @@ def make_blocks(trips: TripArrays, trip_idx: np.ndarray, params: Parameters) -> 
                 inside = at_loc & (shift_open < 0) & (local_start >= opens)
                 inside &= local_start < opens + length
                 shift_open[inside] = opens[inside]
+                shift_length[inside] = length
     in_shift = shift_open >= 0
     # block key (vehicle, shift occurrence); trips outside shifts get a unique key
     key_vehicle = np.where(in_shift, trips.vehicle[trip_idx].astype(np.int64), -1)
@@ -353,7 +355,7 @@ def make_blocks(trips: TripArrays, trip_idx: np.ndarray, params: Parameters) -> 
     first = ptr[:-1]
     t_start = trips.start[trip_order]
     t_end = trips.end[trip_order] + changeover_s
-    block_start = t_start[first] if n_blocks else np.zeros(0, np.int64)
+    block_start = t_start[first].copy() if n_blocks else np.zeros(0, np.int64)
     block_end = np.maximum.reduceat(t_end, first) if n_blocks else np.zeros(0, np.int64)
     # a trip of zero length still needs its vehicle for an instant
     block_end = np.maximum(block_end, block_start + 1)
@@ -361,6 +363,17 @@ def make_blocks(trips: TripArrays, trip_idx: np.ndarray, params: Parameters) -> 
     max_km = np.maximum.reduceat(trips.km[trip_order], first) if n_blocks else np.zeros(0)
     count = np.diff(ptr)
     day = trips.local_start[trip_order][first] // _MINUTES_PER_DAY if n_blocks else first
+    # a shift block holds its vehicle for the whole shift: the crew keeps the car
+    shifted = in_shift[order][first] if n_blocks else np.zeros(0, dtype=bool)
+    if shifted.any():
+        opens = shift_open[order][first][shifted]
+        lengths = shift_length[order][first][shifted]
+        unique_opens, inverse = np.unique(opens, return_inverse=True)
+        open_s = np.array([local_minute_to_epoch(m) for m in unique_opens], np.int64)[inverse]
+        block_start[shifted] = np.minimum(block_start[shifted], open_s)
+        block_end[shifted] = np.maximum(block_end[shifted], open_s + lengths * 60)
+        day = np.asarray(day).copy()
+        day[shifted] = opens // _MINUTES_PER_DAY
     # stable order of blocks: by start, then first trip
     by_start = np.lexsort((first, block_start))
     sizes = count[by_start]
@@ -518,7 +531,7 @@ def prepare(problem: Problem) -> Prepared:
     candidates = candidate_groups(problem.candidates, params)
     pools = []
     for locs in sorted(set(pools_of.values())):
-        loc_idx = [locations.index(x) for x in locs]
+        loc_idx = [locations.index(x) for x in locs if x in locations]
         trip_idx = np.nonzero(np.isin(trips.location, loc_idx))[0]
         blocks = make_blocks(trips, trip_idx, params)
         groups = [g for g in all_current if g.location in locs] + [

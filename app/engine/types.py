@@ -174,7 +174,7 @@ class Alternative:
 @dataclass(slots=True)
 class Result:
     operation: str  # baseline | simulate | optimise
-    status: str  # optimal | time_limit | infeasible | error
+    status: str  # optimal | feasible (valid, gap above rel_gap) | time_limit | infeasible | error
     message: str = ""  # plain Danish explanation when status is not optimal
     objective: float | None = None
     best_bound: float | None = None

@@ -475,7 +475,7 @@ def validate(problem: Any, result: Result, *, check_bounds: bool | None = None) 
     check_ev_energy(served, vehicle_group, settings, messages)
     check_counts(served, vehicle_group, index, result, messages, check_bounds)
     check_unserved_rules(in_period, result, settings, messages)
-    check_vehicle_usage(served, result, messages)
+    check_vehicle_usage(served, result, vehicle_group, settings, messages)
 
     expected = plan_totals(in_period, result, served, vehicle_group, index, settings)
     compare_totals(expected, result.totals, "totals", messages)
@@ -484,6 +484,7 @@ def validate(problem: Any, result: Result, *, check_bounds: bool | None = None) 
             baseline_totals(problem, settings, in_period), result.baseline, "baseline", messages
         )
     check_objective(result, settings, messages)
+    check_alternatives(result, index, messages, check_bounds)
     return messages.finish()
 
 
@@ -753,22 +754,38 @@ def check_unserved_rules(
                 )
 
 
-def check_vehicle_usage(served: dict[str, list[Trip]], result: Result, messages: Messages) -> None:
+def check_vehicle_usage(
+    served: dict[str, list[Trip]],
+    result: Result,
+    vehicle_group: dict[str, tuple[tuple[str, str], Group]],
+    settings: Settings,
+    messages: Messages,
+) -> None:
+    """Per-vehicle figures agree with the plan: trips, km, yearly km, fixed and energy."""
     listed = {u.vehicle: u for u in result.vehicles}
     if len(listed) != len(result.vehicles):
         messages.add("vehicles", "a concrete vehicle is listed twice")
-    for name, trips in served.items():
-        usage = listed.get(name)
-        if usage is None:
-            continue
+    for name, usage in listed.items():
+        trips = served.get(name, [])
         if usage.trips != len(trips):
             messages.add("vehicles", f"{name} reports {usage.trips} trips, plan has {len(trips)}")
         km = sum(t.distance_km for t in trips)
         if not close(usage.km, km, ABS_TOL_SMALL * 1000):
             messages.add("vehicles", f"{name} reports {usage.km} km, plan has {km}")
-    for name, usage in listed.items():
-        if usage.trips and name not in served:
-            messages.add("vehicles", f"{name} reports {usage.trips} trips but serves none")
+        if not close(usage.km_per_year, km * settings.scale, ABS_TOL_SMALL * 1000):
+            messages.add("vehicles", f"{name} km_per_year {usage.km_per_year}, expected km x s")
+        if name not in vehicle_group:
+            continue
+        group = vehicle_group[name][1]
+        if not close(usage.fixed_dkk, group.yearly_cost_dkk, ABS_TOL_DKK):
+            messages.add(
+                "vehicles", f"{name} fixed {usage.fixed_dkk}, group costs {group.yearly_cost_dkk}"
+            )
+        energy = (
+            settings.scale * km * group.litres_or_kwh_per_km() * settings.price.get(group.fuel, 0.0)
+        )
+        if not close(usage.energy_dkk, energy, ABS_TOL_DKK):
+            messages.add("vehicles", f"{name} energy {usage.energy_dkk}, recomputed {energy}")
 
 
 # ---------------------------------------------------------------------------- totals
@@ -907,3 +924,42 @@ def check_objective(result: Result, settings: Settings, messages: Messages) -> N
             messages.add("objective", f"negative gap {result.gap}")
         if result.status == "optimal" and result.gap > settings.rel_gap + 1e-6:
             messages.add("objective", f"optimal with gap {result.gap} > rel_gap {settings.rel_gap}")
+
+
+def check_alternatives(
+    result: Result, index: GroupIndex, messages: Messages, check_bounds: bool | None
+) -> None:
+    """Alternatives carry no plan, but their fleets and fixed costs must add up."""
+    if check_bounds is None:
+        check_bounds = result.operation == "optimise"
+    for alternative in result.alternatives:
+        where = f"alternative {alternative.label!r}"
+        fixed, vehicles = 0.0, 0
+        for line in alternative.fleet:
+            group = index.by_line.get((line.pool, line.group))
+            if group is None:
+                messages.add("alternatives", f"{where}: unknown group {line.pool}/{line.group}")
+                continue
+            fixed += line.count * group.yearly_cost_dkk
+            vehicles += line.count
+            upper = group.max_count if group.candidate else group.current_count
+            lower = 0 if group.candidate else group.locked_count
+            if check_bounds and (line.count < lower or (upper is not None and line.count > upper)):
+                messages.add(
+                    "alternatives",
+                    f"{where}: {line.pool}/{line.group} count {line.count} outside"
+                    f" [{lower}, {upper}]",
+                )
+        totals = alternative.totals
+        if not close(totals.fixed_dkk, fixed, ABS_TOL_DKK):
+            messages.add(
+                "alternatives", f"{where}: fixed_dkk {totals.fixed_dkk}, recomputed {fixed}"
+            )
+        if totals.vehicles != vehicles:
+            messages.add("alternatives", f"{where}: vehicles {totals.vehicles}, counted {vehicles}")
+        money = totals.fixed_dkk + totals.energy_dkk + totals.allowance_dkk
+        if not close(totals.yearly_cost_dkk, money, ABS_TOL_DKK):
+            messages.add(
+                "alternatives",
+                f"{where}: yearly_cost_dkk {totals.yearly_cost_dkk} != fixed + energy + allowance",
+            )

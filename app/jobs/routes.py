@@ -1,4 +1,4 @@
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.auth.access import role_required
@@ -40,7 +40,14 @@ def status(job_id: int):
     """The fragment the page polls every second until the job is done."""
     reap_dead_jobs()
     job = live_view(_visible_job(job_id))
-    return render_template("jobs/_status.html", job=job)
+    reload_when_done = request.args.get("reload_when_done") == "1"
+    response = make_response(
+        render_template("jobs/_status.html", job=job, reload_when_done=reload_when_done)
+    )
+    if job.done and reload_when_done:
+        # The page around the fragment (e.g. a scenario) now has results to show.
+        response.headers["HX-Refresh"] = "true"
+    return response
 
 
 @bp.post("/<int:job_id>/cancel")

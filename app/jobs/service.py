@@ -6,15 +6,16 @@ job that runs `app.jobs.runner.run_job(job_id)` in the worker.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 from datetime import timedelta
 
 from flask import current_app
 from rq.exceptions import NoSuchJobError
-from sqlalchemy.exc import OperationalError
 from rq.job import Job as RQJob
 from rq.registry import StartedJobRegistry
+from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
 from app.jobs.queue import job_queue, redis_connection
@@ -67,10 +68,8 @@ def request_cancel(job: Job) -> None:
 
     redis_connection().set(cancel_key(job), 1, ex=7 * 86400)
     if job.status == JobStatus.QUEUED and job.rq_id:
-        try:
+        with contextlib.suppress(NoSuchJobError):
             RQJob.fetch(job.rq_id, connection=redis_connection()).cancel()
-        except NoSuchJobError:
-            pass
         job.status = JobStatus.CANCELLED
         job.finished_at = utcnow()
         job.phase = "Annulleret før start"
@@ -101,7 +100,7 @@ def live_view(job: Job) -> Job | JobView:
         return job
     try:
         meta = RQJob.fetch(job.rq_id, connection=redis_connection()).get_meta(refresh=True)
-    except Exception:  # noqa: BLE001 - no live data: show what the row says
+    except Exception:
         return job
     if meta.get("progress") is not None and meta["progress"] >= (job.progress or 0):
         return JobView(job, progress=meta["progress"], phase=meta.get("phase") or job.phase)
@@ -123,7 +122,7 @@ def reap_dead_jobs() -> int:
     try:
         # Lets RQ move jobs of workers whose heartbeat expired to the failed registry.
         StartedJobRegistry(queue=job_queue()).cleanup()
-    except Exception:  # noqa: BLE001 - reaping must never break a status page
+    except Exception:
         current_app.logger.exception("could not clean the started-job registry")
     now = utcnow()
     reaped = 0
@@ -134,7 +133,7 @@ def reap_dead_jobs() -> int:
             rq_status = rq_job.get_status(refresh=True) if rq_job else None
         except NoSuchJobError:
             rq_job, rq_status = None, None
-        except Exception:  # noqa: BLE001 - Redis unreachable: judge by heartbeat alone
+        except Exception:
             current_app.logger.exception("could not read RQ job %s", job.rq_id)
             rq_job, rq_status = "unknown", "unknown"
         if rq_job is None and job.created_at < now - timedelta(seconds=30):

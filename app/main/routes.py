@@ -6,11 +6,11 @@ from sqlalchemy import text
 
 from app.auth.access import public, role_required
 from app.demo.service import database_is_empty
-from app.jobs.service import enqueue
-from app.models import Role
 from app.extensions import db
+from app.jobs.service import enqueue
 from app.main import bp
 from app.main.kpis import landing_kpis
+from app.models import Role
 
 
 @bp.get("/")
@@ -24,7 +24,7 @@ def healthz():
     """For load balancers and systemd checks: database reachable, nothing else revealed."""
     try:
         db.session.execute(text("SELECT 1"))
-    except Exception:  # noqa: BLE001 - any database error means unhealthy
+    except Exception:
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok")
 

@@ -119,8 +119,11 @@ def fleet(yaris=1, zoe=1, bike=1, ebike=0) -> list[FleetLine]:
     ]  # fmt: skip
 
 
-def usage(name: str, group: str, vtype: VehicleType, fuel: Fuel, trips: int, km: float):
-    return VehicleUsage(name, "Nord", group, vtype, fuel, trips, km, km * SCALE, 0, 0, 0, 0, 0, 0)
+def usage(name, group, vtype, fuel, trips, km, fixed, energy_per_km_dkk) -> VehicleUsage:
+    energy = SCALE * km * energy_per_km_dkk
+    return VehicleUsage(name, "Nord", group, vtype, fuel, trips, km, km * SCALE,
+                        busy_hours=0, utilisation_pct=0, co2e_t=0, fixed_dkk=fixed,
+                        energy_dkk=energy, total_dkk=fixed + energy)  # fmt: skip
 
 
 def good_result(operation: str = "simulate") -> Result:
@@ -136,9 +139,11 @@ def good_result(operation: str = "simulate") -> Result:
         plan={"T1": f"{YARIS}#1", "T2": f"{YARIS}#1", "T3": f"{ZOE}#1", "T4": f"{BIKE}#1",
               "T5": f"{YARIS}#1"},
         vehicles=[
-            usage(f"{YARIS}#1", "Yaris", VehicleType.FOSSIL, Fuel.PETROL, 3, 38.0),
-            usage(f"{ZOE}#1", "Zoe", VehicleType.EV, Fuel.ELECTRICITY, 1, 60.0),
-            usage(f"{BIKE}#1", "Cykel", VehicleType.BIKE, Fuel.NONE, 1, 5.0),
+            usage(f"{YARIS}#1", "Yaris", VehicleType.FOSSIL, Fuel.PETROL, 3, 38.0, 47_000,
+                  12.33 / 20),
+            usage(f"{ZOE}#1", "Zoe", VehicleType.EV, Fuel.ELECTRICITY, 1, 60.0, 61_000,
+                  0.175 * 2.13),
+            usage(f"{BIKE}#1", "Cykel", VehicleType.BIKE, Fuel.NONE, 1, 5.0, 2_000, 0.0),
         ],
     )  # fmt: skip
 
@@ -355,6 +360,17 @@ def test_objective_must_match_totals():
     result = good_result()
     result.objective += 50
     assert "objective" in checks(validate(problem(), result))
+
+
+@pytest.mark.parametrize(
+    "field, wrong", [("trips", 2), ("km", 37.0), ("km_per_year", 38.0), ("fixed_dkk", 0.0),
+                     ("energy_dkk", 1.0)],
+)  # fmt: skip
+def test_wrong_vehicle_usage_is_caught(field, wrong):
+    result = good_result()
+    setattr(result.vehicles[0], field, wrong)
+    assert any(m.startswith("vehicles:") and field.split("_")[0] in m
+               for m in validate(problem(), result))  # fmt: skip
 
 
 def test_baseline_on_the_wrong_vehicle_is_caught():

@@ -17,11 +17,12 @@ def build_path(rule: Rule) -> str:
     for name, converter in rule._converters.items():
         kind = type(converter).__name__
         values[name] = 1 if kind in ("IntegerConverter", "FloatConverter") else "x"
-    _, path = rule.bind_to_environ if False else (None, None)
     from flask import current_app
 
     adapter = current_app.url_map.bind("localhost")
-    return adapter.build(rule.endpoint, values, method=next(iter(rule.methods - {"HEAD", "OPTIONS"})))
+    return adapter.build(
+        rule.endpoint, values, method=next(iter(rule.methods - {"HEAD", "OPTIONS"}))
+    )
 
 
 def rules(app, methods: set[str] | None = None) -> list[Rule]:

@@ -153,7 +153,12 @@ def test_viewer_can_change_own_password(app, viewer_client):
     token = csrf_token(viewer_client, "/profil")
     response = viewer_client.post(
         "/profil",
-        data={"csrf_token": token, "current": PASSWORD, "new": "ny-lang-kode-42", "repeat": "ny-lang-kode-42"},
+        data={
+            "csrf_token": token,
+            "current": PASSWORD,
+            "new": "ny-lang-kode-42",
+            "repeat": "ny-lang-kode-42",
+        },
     )
     assert response.status_code == 302
     assert login(app.test_client(), "viewer@kommune.dk", "ny-lang-kode-42").status_code == 302

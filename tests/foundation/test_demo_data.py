@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from datetime import date
+from itertools import pairwise
 
 import pytest
 
@@ -60,7 +61,7 @@ def test_no_vehicle_has_overlapping_trips(demo):
         by_vehicle[trip.fleet_id].append(trip)
     for trips in by_vehicle.values():
         trips.sort(key=lambda t: t.start)
-        for earlier, later in zip(trips, trips[1:], strict=False):
+        for earlier, later in pairwise(trips):
             assert earlier.end <= later.start
 
 

@@ -10,7 +10,6 @@ import threading
 import time
 from datetime import timedelta
 
-
 from app.extensions import db
 from app.jobs.queue import job_queue, redis_connection
 from app.jobs.service import enqueue, live_view, reap_dead_jobs, request_cancel

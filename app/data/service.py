@@ -1,0 +1,295 @@
+"""Running an import: read, check, preview; on "Gem" apply it atomically and keep the file.
+
+Every import is the same two steps for every kind of file: `run_import(apply=False)`
+gives the preview (counts, every error, a sample) and changes nothing; with `apply=True`
+it repeats the checks and, only when there are no errors, writes everything in one
+transaction together with an ImportBatch, the audit event and the stored original.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import delete, select
+
+from app.audit import record
+from app.data.gps import GpsImporter
+from app.data.locations_import import LocationsImporter
+from app.data.readers import FileProblem, read_table
+from app.data.report import ImportReport
+from app.data.trips_import import TripsImporter
+from app.data.values import aware
+from app.data.vehicles_import import UndoRefused, VehiclesImporter
+from app.extensions import db
+from app.models import ImportBatch, RoundTrip
+
+IMPORTERS = {
+    "trips": TripsImporter,
+    "gps": GpsImporter,
+    "vehicles": VehiclesImporter,
+    "locations": LocationsImporter,
+}
+KIND_LABELS = {
+    "trips": "Rundture",
+    "gps": "GPS-log (ture fra A til B)",
+    "vehicles": "Køretøjsregister",
+    "locations": "Lokationer",
+}
+ALLOWED_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
+DEFAULT_MAX_ROWS = 2_000_000
+Progress = Callable[[float, str], None]
+
+__all__ = ["FileProblem", "ImportReport", "UndoRefused", "run_import", "undo_batch"]
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def uploads_dir() -> Path:
+    path = Path(current_app.instance_path) / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def safe_name(file_name: str) -> str:
+    name = Path(file_name or "fil").name
+    cleaned = re.sub(r"[^0-9A-Za-zÆØÅæøå._-]+", "_", name).strip("._")
+    return (cleaned or "fil")[:120]
+
+
+def save_incoming(stream, file_name: str) -> Path:
+    """Keep an upload until it is saved or abandoned (swept after a day)."""
+    incoming = uploads_dir() / "incoming"
+    incoming.mkdir(exist_ok=True)
+    _sweep(incoming)
+    path = incoming / f"{uuid.uuid4().hex}{Path(safe_name(file_name)).suffix.lower()}"
+    with open(path, "wb") as handle:
+        shutil.copyfileobj(stream, handle, 1 << 20)
+    return path
+
+
+def _report_path(job_id: int) -> Path:
+    folder = uploads_dir() / "reports"
+    folder.mkdir(exist_ok=True)
+    return folder / f"job-{int(job_id)}.json"
+
+
+def save_job_report(job_id: int, report: ImportReport) -> None:
+    import json
+
+    _report_path(job_id).write_text(json.dumps(report.to_dict()), encoding="utf-8")
+
+
+def load_job_report(job_id: int) -> ImportReport | None:
+    import json
+
+    path = _report_path(job_id)
+    if not path.exists():
+        return None
+    return ImportReport.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def incoming_path(token: str) -> Path | None:
+    """The stored upload for a preview token (a file name we generated, nothing else)."""
+    if not re.fullmatch(r"[0-9a-f]{32}\.[a-z]{3,4}", token or ""):
+        return None
+    path = uploads_dir() / "incoming" / token
+    return path if path.exists() else None
+
+
+def _sweep(folder: Path, max_age_s: int = 86_400) -> None:
+    now = time.time()
+    for old in folder.iterdir():
+        if old.is_file() and now - old.stat().st_mtime > max_age_s:
+            old.unlink(missing_ok=True)
+
+
+def run_import(
+    kind: str,
+    path: Path,
+    file_name: str,
+    *,
+    user=None,
+    apply: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Check a file (and apply it when `apply` and it has no errors)."""
+    importer = IMPORTERS[kind]()
+    report = ImportReport(kind=kind, file_name=file_name)
+    state = {"pct": 0.0}
+
+    def stage(low: float, high: float):
+        def report_progress(share: float | None, phase: str) -> None:
+            if share is not None:
+                state["pct"] = low + (high - low) * max(0.0, min(1.0, share))
+            if progress:
+                progress(state["pct"], phase)
+
+        return report_progress
+
+    stage(0, 5)(0, "Læser filen")
+    report.checksum = sha256_of(path)
+    if Path(file_name).suffix.lower() not in ALLOWED_SUFFIXES:
+        report.file_error("Filtypen understøttes ikke. Upload en CSV- eller XLSX-fil.")
+        return report
+    previous = db.session.scalar(
+        select(ImportBatch)
+        .where(
+            ImportBatch.checksum == report.checksum,
+            ImportBatch.kind == kind,
+            ImportBatch.status == "applied",
+        )
+        .order_by(ImportBatch.id.desc())
+    )
+    if previous is not None:
+        report.notes.append(
+            f"Præcis samme fil blev importeret før (import nr. {previous.id}); "
+            "rækker, der allerede findes, springes over."
+        )
+    max_rows = current_app.config.get("FLEET_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS)
+    try:
+        table = read_table(path, file_name, importer.spec, max_rows)
+        columns = importer.spec.map_headers(table.headers)
+        report.notes += table.notes
+        if columns.missing:
+            report.file_error(_missing_message(columns, table))
+            return report
+        if columns.personal:
+            names = ", ".join(f"«{h}»" for h in columns.personal)
+            report.ignored_columns += columns.personal
+            report.notes.append(
+                f"Kolonnen {names} ligner personoplysninger (fører, navn, CPR, medarbejder) "
+                "og er ignoreret: FleetOptimiser gemmer ingen personhenførbare data."
+            )
+        if columns.unknown:
+            report.ignored_columns += columns.unknown
+            names = ", ".join(f"«{h}»" for h in columns.unknown)
+            report.notes.append(f"Ukendte kolonner ignoreres: {names}.")
+        if columns.duplicated:
+            names = ", ".join(f"«{h}»" for h in columns.duplicated)
+            report.file_error(f"Kolonnen findes to gange: {names}. Slet den ene.")
+            return report
+        plan = importer.prepare(table, columns, report, stage(5, 60))
+    except FileProblem as problem:
+        report.file_error(str(problem))
+        db.session.rollback()
+        return report
+    if not apply or not report.ok:
+        db.session.rollback()  # checks only read; nothing may linger in the session
+        return report
+    stored_path = None
+    try:
+        batch = ImportBatch(
+            kind=kind,
+            file_name=file_name[:255],
+            checksum=report.checksum,
+            user_id=getattr(user, "id", None),
+            status="applied",
+            rows_read=report.rows_read,
+        )
+        db.session.add(batch)
+        db.session.flush()
+        importer.apply(plan, batch, report, stage(60, 97))
+        stage(97, 100)(0, "Gemmer den originale fil")
+        stored_path, created_file = _store_original(path, report.checksum, file_name)
+        batch.stored_path = str(stored_path.relative_to(Path(current_app.instance_path)))
+        batch.rows_added = report.rows_added
+        batch.rows_updated = report.rows_updated
+        batch.rows_skipped = report.rows_skipped
+        batch.period_start = aware(report.period_start) if report.period_start else None
+        batch.period_end = aware(report.period_end) if report.period_end else None
+        batch.details = {**(batch.details or {}), **report.details}
+        record(
+            "data_imported",
+            batch,
+            {
+                "type": kind,
+                "fil": file_name,
+                "sha256": report.checksum,
+                "læst": report.rows_read,
+                "tilføjet": report.rows_added,
+                "opdateret": report.rows_updated,
+                "sprunget_over": report.rows_skipped,
+            },
+            user=user,
+        )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        if stored_path is not None and created_file:
+            stored_path.unlink(missing_ok=True)
+        raise
+    report.batch_id = batch.id
+    report.applied = True
+    stage(100, 100)(1, "Færdig")
+    return report
+
+
+def _missing_message(columns, table) -> str:
+    from app.data.readers import header_summary
+
+    missing = ", ".join(f"«{c.label}»" for c in columns.missing)
+    message = (
+        f"Filen mangler kolonnerne {missing}. Fundne overskrifter: {header_summary(table.headers)}."
+    )
+    if table.delimiter is not None and len(table.headers) == 1:
+        message += (
+            " Filen ser ud til at have kun én kolonne: brug semikolon eller komma som skilletegn."
+        )
+    return message
+
+
+def _store_original(path: Path, checksum: str, file_name: str) -> tuple[Path, bool]:
+    target = uploads_dir() / checksum[:2] / f"{checksum}{Path(safe_name(file_name)).suffix.lower()}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        return target, False
+    shutil.copyfile(path, target)
+    return target, True
+
+
+def undo_batch(batch: ImportBatch, user=None) -> int:
+    """Remove exactly what one import added; returns how many rows it removed or restored."""
+    if batch.status != "applied":
+        raise UndoRefused("Importen er allerede fortrudt.")
+    if batch.kind == "demo":
+        raise UndoRefused("Demodata kan ikke fortrydes her.")
+    count = batch.rows_added
+    if batch.kind == "trips":
+        count = db.session.execute(
+            delete(RoundTrip).where(RoundTrip.import_batch_id == batch.id)
+        ).rowcount
+    else:
+        importer = IMPORTERS[batch.kind]()
+        if batch.kind == "gps":
+            count = db.session.scalar(
+                select(db.func.count(RoundTrip.id)).where(RoundTrip.import_batch_id == batch.id)
+            )
+        else:
+            count = batch.rows_added + batch.rows_updated
+        try:
+            importer.undo(batch)
+        except UndoRefused:
+            db.session.rollback()
+            raise
+    batch.status = "undone"
+    record(
+        "data_import_undone",
+        batch,
+        {"type": batch.kind, "fil": batch.file_name, "fjernet_eller_gendannet": count},
+        user=user,
+    )
+    db.session.commit()
+    return count

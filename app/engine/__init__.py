@@ -1,0 +1,46 @@
+"""FleetOptimiser's engine: exact fleet simulation and optimisation (Pyomo + HiGHS).
+
+No Flask and no database here: callers build a `Problem` from plain dataclasses and call
+`baseline`, `simulate` or `optimise`, each returning a `Result`.
+"""
+
+from app.engine.errors import Cancelled, EngineError
+from app.engine.operations import baseline, optimise, simulate
+from app.engine.parameters import Parameters
+from app.engine.types import (
+    Alternative,
+    CandidateModel,
+    FleetCount,
+    FleetLine,
+    Fuel,
+    PeakUse,
+    Problem,
+    Result,
+    Totals,
+    Trip,
+    Vehicle,
+    VehicleType,
+    VehicleUsage,
+)
+
+__all__ = [
+    "Alternative",
+    "Cancelled",
+    "CandidateModel",
+    "EngineError",
+    "FleetCount",
+    "FleetLine",
+    "Fuel",
+    "Parameters",
+    "PeakUse",
+    "Problem",
+    "Result",
+    "Totals",
+    "Trip",
+    "Vehicle",
+    "VehicleType",
+    "VehicleUsage",
+    "baseline",
+    "optimise",
+    "simulate",
+]

@@ -1,0 +1,114 @@
+"""Reading the scenario setup form (dynamic fields: locations, candidates, parameters)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from app.parameters.catalogue import CATALOGUE
+from app.parameters.forms import format_value, parse_value
+from app.scenarios.service import ScenarioSetup
+
+SHIFT = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def _number(text: str, label: str, errors: list[str]) -> float | None:
+    text = (text or "").strip().replace(".", "").replace(",", ".")
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        errors.append(f"{label}: '{text}' er ikke et tal.")
+        return None
+
+
+def _date(text: str, label: str, errors: list[str]) -> date | None:
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError:
+        errors.append(f"{label}: angiv en dato.")
+        return None
+
+
+def parse_shifts(text: str, location: str, errors: list[str]) -> list[list[str]] | None:
+    """ "07:00-15:00, 15:00-23:00, 23:00-07:00" -> [["07:00","15:00"], ...]; must cover 24 h."""
+    parts = [p for p in (text or "").split(",") if p.strip()]
+    if not parts:
+        return None
+    shifts, minutes = [], 0
+    for part in parts:
+        match = SHIFT.match(part)
+        if not match:
+            errors.append(f"Vagter for {location}: '{part.strip()}' er ikke et tidsrum.")
+            return None
+        h1, m1, h2, m2 = map(int, match.groups())
+        start, end = h1 * 60 + m1, h2 * 60 + m2
+        minutes += (end - start) % 1440 or 1440
+        shifts.append([f"{h1:02d}:{m1:02d}", f"{h2:02d}:{m2:02d}"])
+    if not 2 <= len(shifts) <= 5 or minutes != 1440:
+        errors.append(f"Vagter for {location}: 2-5 vagter, der tilsammen dækker døgnet.")
+        return None
+    return shifts
+
+
+def parse_setup(form, locations: dict[int, str]) -> tuple[ScenarioSetup | None, list[str]]:
+    errors: list[str] = []
+    start = _date(form.get("period_start"), "Periodens start", errors)
+    end = _date(form.get("period_end"), "Periodens slut", errors)
+    location_ids = [int(v) for v in form.getlist("location_ids") if v.isdigit()]
+    candidates: dict[int, int | None] = {}
+    for value in form.getlist("candidate_ids"):
+        if value.isdigit():
+            max_count = _number(form.get(f"candidate_max_{value}", ""), "Højeste antal", errors)
+            candidates[int(value)] = int(max_count) if max_count is not None else None
+    overrides: dict = {}
+    for spec in CATALOGUE:
+        typed = form.get(f"param__{spec.key}")
+        if typed is None or typed.strip() == format_value(spec.value):
+            continue
+        try:
+            overrides[spec.key] = parse_value(spec.key, typed)
+        except ValueError as error:
+            errors.append(str(error))
+    decision = (form.get("decision_date") or "").strip()
+    if decision and _date(decision, "Beslutningsdato", errors):
+        overrides["_decision_date"] = decision
+    shifts = {}
+    for location_id in location_ids:
+        name = locations.get(location_id)
+        if name and (parsed := parse_shifts(form.get(f"shifts_{location_id}", ""), name, errors)):
+            shifts[name] = parsed
+    if shifts:
+        overrides["_shifts"] = shifts
+    if errors or start is None or end is None:
+        return None, errors
+    setup = ScenarioSetup(
+        name=form.get("name", ""),
+        kind=form.get("kind", "optimise"),
+        period_start=start,
+        period_end=end,
+        location_ids=location_ids,
+        pooled=form.get("pooled") == "1",
+        notes=form.get("notes", ""),
+        candidates=candidates,
+        overrides=overrides,
+        co2_target_pct=_number(form.get("co2_target_pct", ""), "CO2e-mål", errors),
+        budget_dkk=_number(form.get("budget_dkk", ""), "Budgetloft", errors),
+        alternatives=form.get("alternatives") == "1",
+    )
+    return (None, errors) if errors else (setup, errors)
+
+
+def parse_counts(form) -> list[dict]:
+    """Stepper values named count__<pool>__<group>."""
+    counts = []
+    for key, value in form.items():
+        if key.startswith("count__"):
+            _, pool, group = key.split("__", 2)
+            try:
+                count = max(0, int(value or 0))
+            except ValueError:
+                count = 0
+            counts.append({"pool": pool, "group": group, "count": count})
+    return counts

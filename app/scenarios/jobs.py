@@ -1,0 +1,62 @@
+"""The scenario job: snapshot -> engine -> stored result."""
+
+from __future__ import annotations
+
+from app.engine import Cancelled, EngineError, optimise, simulate
+from app.engine.types import FleetCount
+from app.extensions import db
+from app.jobs.registry import job_handler
+from app.jobs.runner import JobCancelled, JobFailed
+from app.models import utcnow
+from app.models.scenarios import ScenarioRun, pack
+from app.scenarios.inputs import problem_from_snapshot
+from app.scenarios.results import chart_data, result_to_dict, summarise
+from app.scenarios.service import solver_time_limit
+
+
+@job_handler("scenario", "Kørsel af scenarie")
+def scenario_job(job, ctx) -> dict:
+    run = db.session.get(ScenarioRun, job.params["run_id"])
+    if run is None:
+        raise JobFailed("Scenariet er slettet.")
+    scenario = run.scenario
+    ctx.progress(1, "Forbereder data")
+    snapshot = scenario.snapshot
+    snapshot["parameters"].setdefault("solver", {})
+    snapshot["parameters"]["solver"]["time_limit_s"] = solver_time_limit(snapshot["parameters"])
+    try:
+        problem = problem_from_snapshot(snapshot)
+        if scenario.kind == "simulate":
+            counts = [
+                FleetCount(str(c["pool"]), str(c["group"]), int(c["count"]))
+                for c in scenario.setup.get("counts", [])
+            ]
+            result = simulate(
+                problem, counts, progress=ctx.progress, should_cancel=ctx.should_cancel
+            )
+        else:
+            result = optimise(
+                problem,
+                co2_target_pct=scenario.co2_target_pct,
+                budget_dkk=scenario.budget_dkk,
+                alternatives=scenario.setup.get("alternatives", True),
+                progress=ctx.progress,
+                should_cancel=ctx.should_cancel,
+            )
+    except Cancelled as cancelled:
+        raise JobCancelled() from cancelled
+    except EngineError as error:
+        raise JobFailed(f"Scenariet kunne ikke beregnes: {error}") from error
+    ctx.progress(98, "Gemmer resultatet")
+    result_dict = result_to_dict(result)
+    run.result_blob = pack(result_dict)
+    run.summary = {**summarise(result), "charts": chart_data(snapshot, result_dict)}
+    run.status = "finished"
+    run.finished_at = utcnow()
+    db.session.commit()
+    totals = run.summary["totals"]
+    return {
+        "status": result.status,
+        "køretøjer": totals["vehicles"],
+        "årlig omkostning (kr.)": round(totals["yearly_cost_dkk"]),
+    }

@@ -1,0 +1,741 @@
+"""The engine's optimum equals a brute-force optimum computed straight from the spec.
+
+On tiny instances (up to 8 trips, up to 3 vehicle groups) we enumerate every assignment of
+the units (trips, or shift blocks) to a group or to "unserved". For each group the number of
+vehicles a set of units needs is found by trying every way to split them into vehicle chains
+(timing with changeover, and the EV battery with recharging at long stops), not by the
+interval-graph shortcut the engine uses. The counts follow: for `optimise` the cheapest
+allowed count (at least the locked vehicles), for `simulate` the requested ones. The
+objective is computed here from the spec's formulas, independently of the engine and of the
+validator; every engine result is also run through the validator.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+
+import app.engine as engine
+from app.engine.parameters import Parameters
+from app.engine.types import (
+    CandidateModel,
+    FleetCount,
+    Fuel,
+    Problem,
+    Trip,
+    Vehicle,
+    VehicleType,
+)
+from app.engine.validate import GroupIndex, assert_valid, read_settings
+
+requires_engine = pytest.mark.skipif(
+    not hasattr(engine, "optimise"), reason="the engine API (app.engine.optimise) is not there yet"
+)
+
+CPH = ZoneInfo("Europe/Copenhagen")
+REL = 1e-6
+SEEDS = range(40)
+TIGHT_SOLVER = {"rel_gap": 0.0, "time_limit_s": 60, "threads": 1}
+
+
+# ---------------------------------------------------------------------------- the spec, again
+@dataclass
+class BruteGroup:
+    """A vehicle group in one pool, as the spec defines it."""
+
+    pool: str
+    type: VehicleType
+    fuel: str
+    fixed: float
+    per_km: float  # litres or kWh
+    range_km: float | None  # WLTP
+    wh_per_km: float | None
+    lower: int  # locked vehicles
+    upper: float  # current count or max_count (inf when unlimited)
+    vehicle_ids: tuple[str, ...] = ()
+    model_id: str | None = None
+
+
+@dataclass
+class Unit:
+    """What is assigned whole: one trip, or one crew's shift block."""
+
+    trips: list[Trip]
+    pool: str
+    busy_from: float  # epoch minutes
+    busy_until: float  # changeover (and with shifts, the whole shift) included
+
+
+def epoch_min(moment: datetime) -> float:
+    return moment.timestamp() / 60.0
+
+
+def local_min(moment: datetime) -> float:
+    lt = moment.astimezone(CPH)
+    return lt.hour * 60 + lt.minute
+
+
+def pool_names(problem: Problem, params: Parameters) -> dict[str, str]:
+    locations = {t.location for t in problem.trips} | {v.location for v in problem.vehicles}
+    name = {loc: loc for loc in locations}
+    for pool in params.pools:
+        for loc in pool:
+            name[loc] = "+".join(sorted(pool))
+    return name
+
+
+def brute_groups(problem: Problem, params: Parameters, decision: date) -> list[BruteGroup]:
+    pool_of = pool_names(problem, params)
+    by_key: dict[tuple, list[Vehicle]] = {}
+    for v in problem.vehicles:
+        key = (v.location, v.type, v.fuel, v.km_per_litre, v.wh_per_km, v.range_km,
+               v.yearly_cost_dkk, v.make, v.model)  # fmt: skip
+        by_key.setdefault(key, []).append(v)
+    groups = []
+    for members in by_key.values():
+        v = members[0]
+        groups.append(
+            BruteGroup(
+                pool=pool_of[v.location],
+                type=v.type,
+                fuel=str(v.fuel),
+                fixed=v.yearly_cost_dkk,
+                per_km=per_km(v),
+                range_km=v.range_km,
+                wh_per_km=v.wh_per_km,
+                lower=sum(1 for m in members if m.lease_end and m.lease_end > decision),
+                upper=len(members),
+                vehicle_ids=tuple(m.vehicle_id for m in members),
+            )
+        )
+    for pool in sorted(set(pool_of.values())):
+        for c in problem.candidates:
+            groups.append(
+                BruteGroup(
+                    pool=pool,
+                    type=c.type,
+                    fuel=str(c.fuel),
+                    fixed=c.yearly_cost_dkk,
+                    per_km=per_km(c),
+                    range_km=c.range_km,
+                    wh_per_km=c.wh_per_km,
+                    lower=0,
+                    upper=math.inf if c.max_count is None else c.max_count,
+                    model_id=c.model_id,
+                )
+            )
+    return groups
+
+
+def per_km(v: Vehicle | CandidateModel) -> float:
+    if v.fuel in (Fuel.PETROL, Fuel.DIESEL, Fuel.HVO):
+        return 1.0 / v.km_per_litre
+    if v.fuel == Fuel.ELECTRICITY:
+        return (v.wh_per_km or 0.0) / 1000.0
+    return 0.0
+
+
+def trip_eligible(trip: Trip, group: BruteGroup, params: Parameters) -> bool:
+    if group.type == VehicleType.FOSSIL:
+        return True
+    if group.type == VehicleType.EV:
+        return trip.distance_km <= group.range_km * (1 - params.ev.winter_derating_pct / 100)
+    bike = params.bike if group.type == VehicleType.BIKE else params.ebike
+    minutes = epoch_min(trip.end) - epoch_min(trip.start)
+    start, end = trip.start.astimezone(CPH), trip.end.astimezone(CPH)
+    same_day = start.date() == end.date()
+    in_window = any(
+        same_day and a <= local_min(trip.start) and local_min(trip.end) <= z
+        for a, z in bike.windows
+    )  # the tiny instances use same-day windows only
+    return (
+        trip.distance_km <= bike.max_km
+        and trip.distance_km / bike.speed_kmh * 60 <= minutes + 1e-9
+        and in_window
+    )
+
+
+def make_units(problem: Problem, params: Parameters, start: date, end: date) -> list[Unit]:
+    pool_of = pool_names(problem, params)
+    known = {v.vehicle_id for v in problem.vehicles}
+    changeover = params.changeover_minutes
+    in_period = [t for t in problem.trips if start <= t.start.astimezone(CPH).date() <= end]
+    blocks: dict[tuple, Unit] = {}
+    units = []
+    for trip in sorted(in_period, key=lambda t: (epoch_min(t.start), t.trip_id)):
+        shift = shift_of(trip, params) if trip.vehicle_id in known else None
+        if shift is None:
+            units.append(
+                Unit(
+                    [trip],
+                    pool_of[trip.location],
+                    epoch_min(trip.start),
+                    epoch_min(trip.end) + changeover,
+                )
+            )
+            continue
+        opens, closes = shift
+        key = (trip.vehicle_id, opens)
+        if key not in blocks:
+            blocks[key] = Unit([], pool_of[trip.location], opens, closes)
+            units.append(blocks[key])
+        unit = blocks[key]
+        unit.trips.append(trip)
+        unit.busy_from = min(unit.busy_from, epoch_min(trip.start))
+        unit.busy_until = max(unit.busy_until, epoch_min(trip.end) + changeover)
+    return units
+
+
+def shift_of(trip: Trip, params: Parameters) -> tuple[float, float] | None:
+    """The shift occurrence (epoch minutes open, close) holding the trip's local start."""
+    windows = params.shifts.get(trip.location)
+    if not windows:
+        return None
+    start = trip.start.astimezone(CPH)
+    for a, z in windows:
+        length = z - a if z > a else z + 1440 - a
+        for back in (0, 1):
+            opened = datetime.combine(start.date() - timedelta(days=back), datetime.min.time())
+            opened = (opened + timedelta(minutes=a)).replace(tzinfo=CPH)
+            if 0 <= epoch_min(start) - epoch_min(opened) < length:
+                return epoch_min(opened), epoch_min(opened) + length
+    return None
+
+
+def chain_fits(units: list[Unit], group: BruteGroup, params: Parameters) -> bool:
+    """One vehicle can drive these units in start order: timing, then the EV battery."""
+    ordered = sorted(units, key=lambda u: u.busy_from)
+    for before, after in itertools.pairwise(ordered):
+        if after.busy_from < before.busy_until - 1e-9:
+            return False
+    if group.type != VehicleType.EV:
+        return True
+    capacity = group.range_km * (1 - params.ev.winter_derating_pct / 100)
+    km_per_min = params.ev.charger_kw / 60 / (group.wh_per_km / 1000)
+    battery, last_end = capacity, None
+    for trip in sorted((t for u in ordered for t in u.trips), key=lambda t: epoch_min(t.start)):
+        if last_end is not None:
+            stop = epoch_min(trip.start) - last_end
+            if stop >= params.ev.min_charging_minutes:
+                battery = min(capacity, battery + stop * km_per_min)
+        battery -= trip.distance_km
+        if battery < -1e-6:
+            return False
+        last_end = epoch_min(trip.end)
+    return True
+
+
+def vehicles_needed(units: list[Unit], group: BruteGroup, params: Parameters) -> np.ndarray:
+    """For every subset (bit mask) of units: the fewest vehicles of `group`, inf if any is
+    ineligible. Tries every split into chains (dynamic programming over subsets)."""
+    n = len(units)
+    eligible = [
+        u.pool == group.pool and all(trip_eligible(t, group, params) for t in u.trips)
+        for u in units
+    ]
+    fits = np.zeros(1 << n, dtype=bool)
+    for mask in range(1, 1 << n):
+        members = [units[i] for i in range(n) if mask >> i & 1]
+        if all(eligible[i] for i in range(n) if mask >> i & 1):
+            fits[mask] = chain_fits(members, group, params)
+
+    @cache
+    def cover(mask: int) -> float:
+        if mask == 0:
+            return 0
+        lowest = mask & -mask
+        best = math.inf
+        rest = mask ^ lowest
+        sub = rest
+        while True:  # every chain containing the lowest unit
+            chain = sub | lowest
+            if fits[chain]:
+                best = min(best, 1 + cover(mask ^ chain))
+            if sub == 0:
+                break
+            sub = (sub - 1) & rest
+        return best
+
+    return np.array([cover(mask) for mask in range(1 << n)], dtype=float)
+
+
+@dataclass
+class BruteOptimum:
+    objective: float  # inf when nothing is feasible
+    counts: tuple[int, ...]
+    unserved: int
+
+
+@dataclass
+class Outcomes:
+    """Every assignment's yearly figures (rows), as the spec computes them."""
+
+    feasible: np.ndarray
+    money: np.ndarray  # fixed + energy + allowance
+    co2e_t: np.ndarray
+    penalty: np.ndarray
+    counts: np.ndarray  # (rows, groups)
+    unserved: np.ndarray  # trips
+    co2_value: float
+
+    @property
+    def objective(self) -> np.ndarray:
+        return self.money + self.co2_value * self.co2e_t + self.penalty
+
+    def best(self, value: np.ndarray, allowed: np.ndarray | None = None) -> BruteOptimum:
+        ok = self.feasible if allowed is None else self.feasible & allowed
+        masked = np.where(ok, value, np.inf)
+        row = int(np.argmin(masked))
+        return BruteOptimum(float(masked[row]), tuple(self.counts[row]), int(self.unserved[row]))
+
+
+def enumerate_outcomes(problem: Problem, counts: dict[int, int] | None = None) -> Outcomes:
+    """All assignments for `optimise` (counts None) or `simulate` (counts per group index)."""
+    params = problem.parameters
+    start = params.period_start
+    end = params.period_end
+    decision = params.decision_date or end
+    scale = 365 / ((end - start).days + 1)
+    groups = brute_groups(problem, params, decision)
+    units = make_units(problem, params, start, end)
+    n, k = len(units), len(groups)
+    assert n <= 8 and k <= 4, "too big to enumerate"
+    factor, price = params.emission_kg_per_unit, params.energy_price_dkk_per_unit
+    own_kg_per_km = factor["petrol"] / params.own_car.km_per_litre
+    # money[u, 0] / kg[u, 0]: unit u unserved; [u, 1 + g]: served by group g (period sums)
+    money = np.zeros((n, k + 1))
+    kg = np.zeros((n, k + 1))
+    for u, unit in enumerate(units):
+        km = sum(t.distance_km for t in unit.trips)
+        money[u, 0] = km * params.own_car.allowance_dkk_per_km
+        kg[u, 0] = km * own_kg_per_km
+        for g, group in enumerate(groups):
+            amount = km * group.per_km
+            money[u, 1 + g] = amount * price.get(group.fuel, 0)
+            kg[u, 1 + g] = amount * factor.get(group.fuel, 0)
+    needed = [vehicles_needed(units, group, params) for group in groups]
+
+    assignments = list(itertools.product(range(k + 1), repeat=n))
+    choice = np.array(assignments, dtype=np.int64).reshape(len(assignments), n)
+    rows = np.arange(n)
+    bits = 1 << rows
+    fixed = np.zeros(len(choice))
+    feasible = np.ones(len(choice), dtype=bool)
+    chosen_counts = np.zeros((len(choice), k), dtype=np.int64)
+    for g, group in enumerate(groups):
+        need = needed[g][((choice == g + 1) * bits).sum(axis=1)]
+        feasible &= np.isfinite(need)  # some unit is ineligible for the group
+        if counts is None:
+            count = np.maximum(need, group.lower)
+            feasible &= count <= group.upper
+        else:
+            count = np.full(len(choice), counts.get(g, 0), dtype=float)
+            feasible &= need <= count
+        count = np.where(np.isfinite(count), count, 0)
+        chosen_counts[:, g] = count
+        fixed += count * group.fixed
+    unserved_trips = np.zeros((len(choice), n), dtype=np.int64)
+    for u, unit in enumerate(units):
+        unserved_trips[:, u] = (choice[:, u] == 0) * len(unit.trips)
+        limit = params.unserved.must_serve_above_km
+        if limit is not None and any(t.distance_km > limit for t in unit.trips):
+            feasible &= choice[:, u] != 0
+    if params.unserved.max_trips_per_pool is not None:
+        for pool in {u.pool for u in units}:
+            in_pool = [u for u, unit in enumerate(units) if unit.pool == pool]
+            feasible &= unserved_trips[:, in_pool].sum(axis=1) <= params.unserved.max_trips_per_pool
+    unserved = unserved_trips.sum(axis=1)
+    return Outcomes(
+        feasible=feasible,
+        money=fixed + scale * money[rows, choice].sum(axis=1),
+        co2e_t=scale * kg[rows, choice].sum(axis=1) / 1000,
+        penalty=scale * unserved * params.unserved.penalty_dkk_per_trip,
+        counts=chosen_counts,
+        unserved=unserved,
+        co2_value=params.co2_value_dkk_per_t,
+    )
+
+
+def brute_force(
+    problem: Problem, counts: dict[int, int] | None = None
+) -> tuple[BruteOptimum, list[BruteGroup]]:
+    """The optimum of `optimise` (counts None) or `simulate` (counts per group index)."""
+    outcomes = enumerate_outcomes(problem, counts)
+    params = problem.parameters
+    groups = brute_groups(problem, params, params.decision_date or params.period_end)
+    return outcomes.best(outcomes.objective), groups
+
+
+# ---------------------------------------------------------------------------- instances
+BASE_DAY = date(2026, 3, 3)  # a Tuesday
+
+FLEET_MENU = [
+    dict(type=VehicleType.FOSSIL, fuel=Fuel.PETROL, cost=47_000, km_per_litre=20, make="Toyota",
+         model="Yaris"),
+    dict(type=VehicleType.FOSSIL, fuel=Fuel.DIESEL, cost=52_000, km_per_litre=17, make="Peugeot",
+         model="Partner"),
+    dict(type=VehicleType.EV, fuel=Fuel.ELECTRICITY, cost=61_000, wh_per_km=175, range_km=80,
+         make="Renault", model="Zoe"),
+    dict(type=VehicleType.EV, fuel=Fuel.ELECTRICITY, cost=66_000, wh_per_km=160, range_km=140,
+         make="VW", model="ID.3"),
+    dict(type=VehicleType.BIKE, fuel=Fuel.NONE, cost=2_000, make="Batavus", model="Cykel"),
+    dict(type=VehicleType.EBIKE, fuel=Fuel.ELECTRICITY, cost=6_000, wh_per_km=10,
+         make="Kildemoes", model="E-bike"),
+]  # fmt: skip
+
+
+def at(day: date, minute: int) -> datetime:
+    return (datetime.combine(day, datetime.min.time()) + timedelta(minutes=minute)).replace(
+        tzinfo=CPH
+    )
+
+
+def random_problem(seed: int) -> Problem:
+    """A tiny random instance: 1-2 locations, 1-3 groups, up to 8 trips, varied settings."""
+    rng = random.Random(seed)
+    locations = ["Nord"] if rng.random() < 0.6 else ["Nord", "Syd"]
+    pooled = len(locations) == 2 and rng.random() < 0.5
+    n_current = rng.randint(1, 2 if len(locations) == 1 else 1)
+    n_candidates = rng.randint(0, 3 - n_current) if len(locations) == 1 or pooled else 0
+    vehicles = []
+    for g in range(n_current):
+        spec = rng.choice(FLEET_MENU)
+        location = locations[g % len(locations)]
+        for i in range(rng.randint(1, 2)):
+            lease = (
+                BASE_DAY + timedelta(days=rng.choice([-30, 400])) if rng.random() < 0.6 else None
+            )
+            vehicles.append(make_vehicle(f"V{g}{i}", location, spec, lease))
+    candidates = [
+        make_candidate(f"c{i}", rng.choice(FLEET_MENU), rng.choice([None, 1, 2]))
+        for i in range(n_candidates)
+    ]
+    days = rng.choice([1, 1, 2])
+    trips = []
+    for i in range(rng.randint(3, 8)):
+        day = BASE_DAY + timedelta(days=rng.randrange(days))
+        start = rng.randrange(6 * 12, 19 * 12) * 5
+        duration = rng.choice([15, 30, 45, 60, 90, 120, 240])
+        km = round(min(rng.lognormvariate(math.log(14), 0.8), 90), 1)
+        owner = rng.choice(vehicles)
+        location = owner.location if rng.random() < 0.8 else rng.choice(locations)
+        trips.append(Trip(f"T{i}", owner.vehicle_id, location, at(day, start),
+                          at(day, start + duration), km))  # fmt: skip
+    parameters = {
+        "period": {"start": BASE_DAY.isoformat(),
+                   "end": (BASE_DAY + timedelta(days=rng.choice([0, 0, 6]))).isoformat()},
+        "changeover_minutes": rng.choice([0, 5, 15]),
+        "co2_value_dkk_per_t": rng.choice([0, 1500, 6000]),
+        "unserved": {
+            "penalty_dkk_per_trip": rng.choice([0, 0, 150]),
+            "must_serve_above_km": rng.choice([None, None, 25]),
+            "max_trips_per_pool": rng.choice([None, None, 2]),
+        },
+        "ev": {"charger_kw": rng.choice([11, 3.7]), "min_charging_minutes": rng.choice([30, 60])},
+        "solver": TIGHT_SOLVER,
+    }  # fmt: skip
+    if pooled:
+        parameters["pools"] = [locations]
+    if rng.random() < 0.25:
+        parameters["shifts"] = {
+            loc: [["07:00", "12:00"], ["12:00", "18:00"], ["18:00", "07:00"]] for loc in locations
+        }
+    return Problem(trips, vehicles, candidates, Parameters.from_dict(parameters))
+
+
+def make_vehicle(vid: str, location: str, spec: dict, lease: date | None = None) -> Vehicle:
+    return Vehicle(
+        vid, location, spec["type"], spec["fuel"], spec["cost"],
+        km_per_litre=spec.get("km_per_litre"), wh_per_km=spec.get("wh_per_km"),
+        range_km=spec.get("range_km"), make=spec["make"], model=spec["model"], lease_end=lease,
+    )  # fmt: skip
+
+
+def make_candidate(model_id: str, spec: dict, max_count: int | None) -> CandidateModel:
+    return CandidateModel(
+        model_id, spec["type"], spec["fuel"], spec["cost"] + 500,
+        km_per_litre=spec.get("km_per_litre"), wh_per_km=spec.get("wh_per_km"),
+        range_km=spec.get("range_km"), make=spec["make"], model=f"{spec['model']} ny",
+        max_count=max_count,
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------- comparing
+def engine_line_of_group(problem: Problem, result, groups: list[BruteGroup]) -> list[tuple]:
+    """The engine's (pool, group) for each brute-force group (matched by members or model)."""
+    index = GroupIndex(problem, read_settings(problem, result), result.fleet)
+    keys = []
+    for group in groups:
+        match = None
+        for key, own in index.by_line.items():
+            same_pool = own.pool == frozenset(group.pool.split("+"))
+            if group.model_id is not None:
+                if own.candidate and own.model_id == group.model_id and same_pool:
+                    match = key
+            elif not own.candidate and tuple(own.vehicle_ids) == group.vehicle_ids and same_pool:
+                match = key
+        keys.append(match)
+    return keys
+
+
+def assert_same_objective(engine_value: float, brute_value: float, what: str) -> None:
+    assert math.isclose(engine_value, brute_value, rel_tol=REL, abs_tol=1e-6), (
+        f"{what}: engine {engine_value!r} vs brute force {brute_value!r}"
+    )
+
+
+SOLVED = ("optimal", "feasible", "time_limit")  # statuses that carry a plan
+
+
+def assert_solved_like(
+    problem: Problem, result, brute: BruteOptimum, value: float, what: str
+) -> None:
+    """Same feasibility, a valid plan, the brute-force value, and a proof of it.
+
+    The value is compared before the status so that a failure says which went wrong: a
+    wrong optimum, or the right one without the proof the spec promises (rel_gap is 0)."""
+    if math.isinf(brute.objective):
+        assert result.status == "infeasible", (
+            f"{what}: brute force infeasible; engine {result.status}"
+        )
+        return
+    assert result.status in SOLVED, f"{what}: engine {result.status}: {result.message}"
+    assert_valid(problem, result)
+    assert_same_objective(value, brute.objective, what)
+    assert result.status == "optimal", (
+        f"{what}: right value, but status {result.status} with gap {result.gap}: {result.message}"
+    )
+
+
+def check_optimise(problem: Problem) -> None:
+    brute, _ = brute_force(problem)
+    result = engine.optimise(problem, alternatives=False)
+    assert_solved_like(problem, result, brute, result.totals.objective_dkk, "optimise")
+    if result.objective is not None and result.status == "optimal":
+        assert_same_objective(result.objective, brute.objective, "optimise objective")
+
+
+def check_simulate(problem: Problem, seed: int) -> None:
+    rng = random.Random(seed + 1000)
+    today = engine.baseline(problem)
+    assert_valid(problem, today)
+    _, groups = brute_force(problem)
+    lines = engine_line_of_group(problem, today, groups)
+    assert all(key is not None for key in lines), f"unmatched groups {lines}"
+    requested = {g: rng.randint(0, 2) for g in range(len(groups))}
+    counts = [FleetCount(pool, group, requested[g]) for g, (pool, group) in enumerate(lines)]
+    brute, _ = brute_force(problem, requested)
+    result = engine.simulate(problem, counts)
+    if result.status in SOLVED:
+        got = {(line.pool, line.group): line.count for line in result.fleet}
+        assert [got.get(key, 0) for key in lines] == [requested[g] for g in range(len(groups))]
+    assert_solved_like(problem, result, brute, result.totals.objective_dkk, "simulate")
+
+
+# ---------------------------------------------------------------------------- random tests
+@pytest.mark.parametrize("seed", SEEDS)
+@requires_engine
+def test_optimise_matches_brute_force(seed):
+    check_optimise(random_problem(seed))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@requires_engine
+def test_simulate_matches_brute_force(seed):
+    check_simulate(random_problem(seed), seed)
+
+
+# ---------------------------------------------------------------------------- edge cases
+YARIS, DIESEL, ZOE, ID3, BIKE, EBIKE = FLEET_MENU
+LOCKED = date(2027, 12, 31)
+
+
+def edge_problem(trips, vehicles, candidates=(), **parameters) -> Problem:
+    base = {"period": {"start": BASE_DAY.isoformat(), "end": BASE_DAY.isoformat()},
+            "solver": TIGHT_SOLVER}  # fmt: skip
+    return Problem(list(trips), list(vehicles), list(candidates),
+                   Parameters.from_dict({**base, **parameters}))  # fmt: skip
+
+
+def t(tid, vehicle, start_hhmm, end_hhmm, km, location="Nord", day=BASE_DAY) -> Trip:
+    def minute(text):
+        h, m = map(int, text.split(":"))
+        return h * 60 + m
+
+    return Trip(tid, vehicle, location, at(day, minute(start_hhmm)), at(day, minute(end_hhmm)), km)
+
+
+def edge_cases() -> dict[str, Problem]:
+    two_cars = [make_vehicle("A", "Nord", YARIS), make_vehicle("B", "Nord", YARIS)]
+    return {
+        # B starts exactly changeover after A ends: one car serves both.
+        "changeover_exact": edge_problem(
+            [t("a", "A", "08:00", "09:00", 40), t("b", "B", "09:05", "10:00", 40)], two_cars
+        ),
+        # One minute short of the changeover: two cars (or one unserved).
+        "changeover_short": edge_problem(
+            [t("a", "A", "08:00", "09:00", 40), t("b", "B", "09:04", "10:00", 40)], two_cars
+        ),
+        # 56 km = 80 km x 0.7 exactly: the Zoe may take it; 56.1 km it may not.
+        "ev_range_inclusive": edge_problem(
+            [t("a", "A", "08:00", "10:00", 56.0), t("b", "A", "11:00", "13:00", 56.1)],
+            [make_vehicle("A", "Nord", ZOE), make_vehicle("B", "Nord", YARIS)],
+        ),
+        # Bike: 10 km at 20 km/h in exactly 30 min, ending exactly 15:30; the second is late.
+        "bike_limits_inclusive": edge_problem(
+            [t("a", "A", "15:00", "15:30", 10), t("b", "A", "15:01", "15:31", 1)],
+            [make_vehicle("A", "Nord", BIKE)],
+        ),
+        # A locked, idle diesel must be paid for; the unlocked idle one is dropped.
+        "locked_lease_kept": edge_problem(
+            [t("a", "A", "08:00", "09:00", 10)],
+            [
+                make_vehicle("A", "Nord", YARIS),
+                make_vehicle("L", "Nord", DIESEL, LOCKED),
+                make_vehicle("U", "Nord", DIESEL),
+            ],
+        ),
+        # Two locations pooled share one car; apart, each needs its own.
+        "pooled_locations": edge_problem(
+            [t("a", "A", "08:00", "09:00", 10), t("b", "B", "10:00", "11:00", 10, "Syd")],
+            [make_vehicle("A", "Nord", YARIS), make_vehicle("B", "Syd", YARIS)],
+            pools=[["Nord", "Syd"]],
+        ),
+        # With shifts each crew keeps its car for the whole shift: two cars although the
+        # trips never overlap.
+        "shift_keeps_car": edge_problem(
+            [t("a", "A", "08:00", "09:00", 10), t("b", "B", "10:00", "11:00", 10)],
+            two_cars,
+            shifts={"Nord": [["07:00", "15:00"], ["15:00", "23:00"], ["23:00", "07:00"]]},
+        ),
+        # Zoe 80 km x 0.7 = 56 km; 2 x 35 km with a 20 min stop do not fit one charge, but
+        # with a 90 min stop at 11 kW (+94 km) they do. A candidate Yaris is the alternative.
+        "ev_energy_short_stop": edge_problem(
+            [t("a", "A", "08:00", "09:00", 35), t("b", "A", "09:20", "10:20", 35)],
+            [make_vehicle("A", "Nord", ZOE)],
+            [make_candidate("yaris", YARIS, None)],
+        ),
+        "ev_energy_long_stop": edge_problem(
+            [t("a", "A", "08:00", "09:00", 35), t("b", "A", "10:30", "11:30", 35)],
+            [make_vehicle("A", "Nord", ZOE)],
+            [make_candidate("yaris", YARIS, None)],
+        ),
+        # Must serve the 40 km trip; at most one trip unserved per pool.
+        "unserved_rules": edge_problem(
+            [
+                t("a", "A", "08:00", "12:00", 40),
+                t("b", "A", "09:00", "10:00", 5),
+                t("c", "A", "10:00", "11:00", 5),
+            ],
+            [make_vehicle("A", "Nord", YARIS)],
+            [make_candidate("yaris", YARIS, None)],
+            unserved={"must_serve_above_km": 30, "max_trips_per_pool": 1},
+        ),
+        # 29 March 2026: clocks go 02:00 -> 03:00. 01:00-01:55 and 03:00-04:00 local are only
+        # 5 real minutes apart, so with a 30 min changeover one car cannot do both.
+        "dst_spring_forward": edge_problem(
+            [
+                t("a", "A", "01:00", "01:55", 10, day=date(2026, 3, 29)),
+                t("b", "B", "03:00", "04:00", 10, day=date(2026, 3, 29)),
+            ],
+            two_cars,
+            changeover_minutes=30,
+            period={"start": "2026-03-29", "end": "2026-03-29"},
+        ),
+        # A very high CO2 value makes the EV candidate worth its higher fixed cost.
+        "co2_value_prefers_ev": edge_problem(
+            [t(f"x{i}", "A", f"{8 + i}:00", f"{8 + i}:50", 50) for i in range(4)],
+            [make_vehicle("A", "Nord", YARIS)],
+            [make_candidate("id3", ID3, 1)],
+            co2_value_dkk_per_t=200_000,
+        ),
+    }
+
+
+EDGE_CASES = edge_cases()
+
+
+@pytest.mark.parametrize("name", sorted(EDGE_CASES))
+@requires_engine
+def test_edge_case_optimise_matches_brute_force(name):
+    check_optimise(EDGE_CASES[name])
+
+
+@pytest.mark.parametrize("name", sorted(EDGE_CASES))
+@requires_engine
+def test_edge_case_simulate_matches_brute_force(name):
+    check_simulate(EDGE_CASES[name], seed=sum(map(ord, name)))
+
+
+def test_brute_force_itself_on_hand_computed_cases():
+    """The oracle must be right before it judges: outcomes worked out by hand."""
+
+    def unserved_with(name: str, counts: dict[int, int]) -> int:
+        return brute_force(EDGE_CASES[name], counts)[0].unserved
+
+    # 80 km a day unserved would cost 365 x 80 x (3.94 + 2.52 / 18 x 1.5) = 121,180 DKK a
+    # year, more than a 47,000 DKK Yaris and its fuel: keep one car for both trips.
+    assert brute_force(EDGE_CASES["changeover_exact"])[0].counts == (1,)
+    assert unserved_with("changeover_exact", {0: 1}) == 0
+    assert unserved_with("changeover_short", {0: 1}) == 1
+    # The locked diesel is paid for anyway and serves the trip; the Yaris goes.
+    assert brute_force(EDGE_CASES["locked_lease_kept"])[0].counts == (0, 1)
+    assert unserved_with("shift_keeps_car", {0: 1}) == 1
+    assert unserved_with("dst_spring_forward", {0: 1}) == 1
+    assert unserved_with("ev_energy_short_stop", {0: 1, 1: 0}) == 1
+    assert unserved_with("ev_energy_long_stop", {0: 1, 1: 0}) == 0
+    assert unserved_with("ev_range_inclusive", {0: 1, 1: 0}) == 1  # only the 56.1 km trip
+    assert unserved_with("bike_limits_inclusive", {0: 1}) == 1  # only the late one
+    assert unserved_with("pooled_locations", {0: 1, 1: 0}) == 0
+    # Must serve the 40 km trip a; b and c overlap it and, with the changeover, each other;
+    # at most one may go unserved: a second car for one of them, the other unserved.
+    assert math.isinf(brute_force(EDGE_CASES["unserved_rules"], {0: 1, 1: 0})[0].objective)
+    best = brute_force(EDGE_CASES["unserved_rules"])[0]
+    assert best.counts == (1, 1) and best.unserved == 1
+
+
+# ---------------------------------------------------------------------------- targets
+# A CO2e target "at least X % below today" at least cost, and a budget "no more than today's
+# money" at least CO2e. Instances without a per-trip penalty, so "cost" is plainly money.
+TARGET_SEEDS = [s for s in SEEDS if random_problem(s).parameters.unserved.penalty_dkk_per_trip == 0]
+
+
+@requires_engine
+@pytest.mark.parametrize("pct", [10, 40])
+@pytest.mark.parametrize("seed", TARGET_SEEDS[:12])
+def test_co2e_target_matches_brute_force(seed, pct):
+    problem = random_problem(seed)
+    today = engine.baseline(problem)
+    assert_valid(problem, today)
+    cap = today.totals.co2e_t * (1 - pct / 100)
+    outcomes = enumerate_outcomes(problem)
+    brute = outcomes.best(outcomes.money, outcomes.co2e_t <= cap + 1e-9)
+    result = engine.optimise(problem, co2_target_pct=pct, alternatives=False)
+    if result.status in SOLVED:
+        assert result.totals.co2e_t <= cap + 1e-9, "the target is missed"
+    assert_solved_like(
+        problem, result, brute, result.totals.yearly_cost_dkk, f"{pct} % target cost"
+    )
+
+
+@requires_engine
+@pytest.mark.parametrize("seed", TARGET_SEEDS[:12])
+def test_budget_matches_brute_force(seed):
+    problem = random_problem(seed)
+    today = engine.baseline(problem)
+    assert_valid(problem, today)
+    budget = today.totals.yearly_cost_dkk
+    outcomes = enumerate_outcomes(problem)
+    brute = outcomes.best(outcomes.co2e_t, outcomes.money <= budget + 1e-6)
+    result = engine.optimise(problem, budget_dkk=budget, alternatives=False)
+    if result.status in SOLVED:
+        assert result.totals.yearly_cost_dkk <= budget + 1e-6, "the budget is exceeded"
+    assert_solved_like(problem, result, brute, result.totals.co2e_t, "budget CO2e")

@@ -9,6 +9,7 @@ take the `any_db_app` fixture run twice: on SQLite and on the PostgreSQL server 
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import uuid
 from collections.abc import Iterator
@@ -21,6 +22,8 @@ os.environ.setdefault("FLEET_DEMO_DATA", "0")
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 PASSWORD = "korrekt-hest-batteri"
+REAL_REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/0"
+ROOT_DIR = Path(__file__).resolve().parents[1]
 
 
 def port_open(host: str, port: int) -> bool:
@@ -161,3 +164,44 @@ def planner_client(app):
 @pytest.fixture
 def admin_client(app):
     return _client_for(app, "admin")
+
+
+@pytest.fixture
+def real_worker(tmp_path, postgres_url):
+    """The app on a fresh PostgreSQL database and the real Redis, plus a real
+    `python worker.py` process (forking work-horses, as in production)."""
+    if not REDIS_AVAILABLE:
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
+    import subprocess
+    import sys
+
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    app = make_app(tmp_path, postgres_url, REDIS_URL=REAL_REDIS_URL, RQ_QUEUE=queue)
+    env = {
+        **os.environ,
+        "DATABASE_URL": postgres_url,
+        "REDIS_URL": REAL_REDIS_URL,
+        "FLEET_RQ_QUEUE": queue,
+        "FLEET_INSTANCE_PATH": str(tmp_path / "instance"),
+        "SECRET_KEY": "test",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, str(ROOT_DIR / "worker.py")],
+        cwd=ROOT_DIR,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    yield app, worker
+    if worker.poll() is None:
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+    with app.app_context():
+        from app.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()

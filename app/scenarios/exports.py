@@ -25,9 +25,11 @@ PLAN_HEADERS = [
 OWN_CAR = "Egen bil (uløst)"
 
 
-def plan_rows(scenario: Scenario, run: ScenarioRun, only_unserved: bool = False) -> Iterator[list]:
-    plan = run.result["plan"]
-    for row in scenario.snapshot["trips"]["rows"]:
+def plan_rows(snapshot: dict, result: dict, only_unserved: bool = False) -> Iterator[list]:
+    """Trip, place, time, km, today's vehicle and the scenario's (from plain data, so a
+    streamed response can keep iterating after the request's database session is gone)."""
+    plan = result["plan"]
+    for row in snapshot["trips"]["rows"]:
         assigned = plan.get(row[0])
         if only_unserved and assigned is not None:
             continue
@@ -43,7 +45,7 @@ def plan_rows(scenario: Scenario, run: ScenarioRun, only_unserved: bool = False)
 
 
 def plan_csv(scenario: Scenario, run: ScenarioRun) -> Iterator[str]:
-    return csv_stream(PLAN_HEADERS, plan_rows(scenario, run))
+    return csv_stream(PLAN_HEADERS, plan_rows(scenario.snapshot, run.result))
 
 
 def write_sheet(workbook, title: str, headers: list[str], rows: Iterable[list]) -> None:
@@ -86,7 +88,7 @@ def _flatten(prefix: str, value, out: list[list]) -> None:
 def workbook_bytes(scenario: Scenario, run: ScenarioRun) -> bytes:
     from openpyxl import Workbook
 
-    summary, result = run.summary, run.result
+    summary, result, snapshot = run.summary, run.result, scenario.snapshot
     workbook = Workbook(write_only=True)
     facts = [
         ["Scenarie", scenario.name],
@@ -132,8 +134,10 @@ def workbook_bytes(scenario: Scenario, run: ScenarioRun) -> bytes:
             for v in result.get("vehicles", [])
         ),
     )  # fmt: skip
-    write_sheet(workbook, "Køreplan", PLAN_HEADERS, plan_rows(scenario, run))
-    write_sheet(workbook, "Uløste ture", PLAN_HEADERS, plan_rows(scenario, run, only_unserved=True))
+    write_sheet(workbook, "Køreplan", PLAN_HEADERS, plan_rows(snapshot, result))
+    write_sheet(
+        workbook, "Uløste ture", PLAN_HEADERS, plan_rows(snapshot, result, only_unserved=True)
+    )
     flat: list[list] = []
     _flatten("", summary["parameters"], flat)
     parameters = []

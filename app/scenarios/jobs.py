@@ -27,10 +27,12 @@ def scenario_job(job, ctx) -> dict:
     try:
         problem = problem_from_snapshot(snapshot)
         if scenario.kind == "simulate":
-            counts = [
-                FleetCount(str(c["pool"]), str(c["group"]), int(c["count"]))
-                for c in scenario.setup.get("counts", [])
+            # Until the planner changes a stepper, a simulation runs today's fleet.
+            chosen = scenario.setup.get("counts") or [
+                {"pool": line["pool"], "group": line["group"], "count": line["current_count"]}
+                for line in scenario.snapshot_summary.get("fleet", [])
             ]
+            counts = [FleetCount(str(c["pool"]), str(c["group"]), int(c["count"])) for c in chosen]
             result = simulate(
                 problem, counts, progress=ctx.progress, should_cancel=ctx.should_cancel
             )

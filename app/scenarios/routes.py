@@ -197,7 +197,7 @@ def plan(scenario_id: int):
     page = max(1, request.args.get("side", 1, type=int))
     rows = [
         row
-        for row in plan_rows(scenario, run, only_unserved=only_unserved)
+        for row in plan_rows(scenario.snapshot, run.result, only_unserved=only_unserved)
         if not search or any(search in str(v).lower() for v in (row[1], row[5], row[6]))
     ]
     pages = max(1, -(-len(rows) // PLAN_PAGE_SIZE))

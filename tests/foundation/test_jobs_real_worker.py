@@ -5,55 +5,16 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
-import uuid
-from pathlib import Path
 
 import pytest
 
 from app.extensions import db
 from app.jobs.service import enqueue, reap_dead_jobs, request_cancel
 from app.models import Job, JobStatus
-from tests.conftest import make_app, requires_redis
-
-ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = "redis://127.0.0.1:6379/0"
+from tests.conftest import requires_redis
 
 pytestmark = [requires_redis, pytest.mark.redis, pytest.mark.xdist_group("real_worker")]
-
-
-@pytest.fixture
-def real_setup(tmp_path, postgres_url):
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    app = make_app(tmp_path, postgres_url, REDIS_URL=REDIS_URL, RQ_QUEUE=queue)
-    env = {
-        **os.environ,
-        "DATABASE_URL": postgres_url,
-        "REDIS_URL": REDIS_URL,
-        "FLEET_RQ_QUEUE": queue,
-        "FLEET_INSTANCE_PATH": str(tmp_path / "instance"),
-        "SECRET_KEY": "test",
-    }
-    worker = subprocess.Popen(
-        [sys.executable, str(ROOT / "worker.py")],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    yield app, worker
-    if worker.poll() is None:
-        os.killpg(worker.pid, signal.SIGTERM)
-        try:
-            worker.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def wait_for(app, job_id: int, condition, timeout: float = 30.0) -> Job:
@@ -68,8 +29,8 @@ def wait_for(app, job_id: int, condition, timeout: float = 30.0) -> Job:
             time.sleep(0.1)
 
 
-def test_real_worker_runs_job_and_progress_rises(real_setup):
-    app, _worker = real_setup
+def test_real_worker_runs_job_and_progress_rises(real_worker):
+    app, _worker = real_worker
     with app.app_context():
         job_id = enqueue("selftest", {"steps": 8, "pause_s": 0.4}).id
     seen = []
@@ -89,8 +50,8 @@ def test_real_worker_runs_job_and_progress_rises(real_setup):
     assert rising[-1] == 100
 
 
-def test_real_worker_failure_is_recorded(real_setup):
-    app, _worker = real_setup
+def test_real_worker_failure_is_recorded(real_worker):
+    app, _worker = real_worker
     with app.app_context():
         job_id = enqueue("selftest", {"steps": 4, "pause_s": 0.05, "fail_at": 3}).id
     job = wait_for(app, job_id, lambda j: j.done)
@@ -98,8 +59,8 @@ def test_real_worker_failure_is_recorded(real_setup):
     assert job.error == "Testjobbet fejlede med vilje ved trin 3."
 
 
-def test_real_worker_cancel_stops_running_job(real_setup):
-    app, _worker = real_setup
+def test_real_worker_cancel_stops_running_job(real_worker):
+    app, _worker = real_worker
     with app.app_context():
         job_id = enqueue("selftest", {"steps": 300, "pause_s": 0.1}).id
     wait_for(app, job_id, lambda j: j.progress > 0)
@@ -109,8 +70,8 @@ def test_real_worker_cancel_stops_running_job(real_setup):
     assert job.status == JobStatus.CANCELLED and job.progress < 100
 
 
-def test_job_of_killed_worker_is_marked_failed(real_setup):
-    app, worker = real_setup
+def test_job_of_killed_worker_is_marked_failed(real_worker):
+    app, worker = real_worker
     with app.app_context():
         job_id = enqueue("selftest", {"steps": 300, "pause_s": 0.1}).id
     wait_for(app, job_id, lambda j: j.progress > 0)

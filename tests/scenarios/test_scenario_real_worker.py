@@ -1,0 +1,58 @@
+"""An optimisation on demo data through PostgreSQL, Redis and a real `rq worker` process."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from app.extensions import db
+from app.models import Job, Location, User
+from app.models.scenarios import Scenario
+from app.scenarios.service import ScenarioSetup, create_scenario, start_run
+from tests.conftest import create_user, requires_redis
+from tests.scenarios.conftest import DEMO_END, SHORT_START
+
+pytestmark = [requires_redis, pytest.mark.redis, pytest.mark.xdist_group("real_worker")]
+
+
+def test_real_worker_optimises_demo_data_and_stores_result(real_worker):
+    from app.demo.service import load_demo_data
+
+    app, _process = real_worker
+    user_id = create_user(app, "planner")
+    with app.app_context():
+        load_demo_data(seed=2026, end=DEMO_END)
+        location = db.session.scalar(db.select(Location).where(Location.name == "Rådhuset"))
+        owner = db.session.get(User, user_id)
+        setup = ScenarioSetup(
+            name="Rådhuset optimeret",
+            kind="optimise",
+            period_start=SHORT_START,
+            period_end=DEMO_END,
+            location_ids=[location.id],
+            alternatives=False,
+        )
+        scenario = create_scenario(setup, owner)
+        run = start_run(scenario, owner)
+        scenario_id, job_id = scenario.id, run.job_id
+    phases = set()
+    deadline = time.monotonic() + 240
+    with app.app_context():
+        while True:
+            db.session.expire_all()
+            job = db.session.get(Job, job_id)
+            phases.add(job.phase)
+            if job.done:
+                break
+            assert time.monotonic() < deadline, f"still {job.status}: {job.phase}"
+            time.sleep(0.2)
+        assert job.status == "finished", job.error_detail
+        run = db.session.get(Scenario, scenario_id).latest_run
+        assert run.status == "finished"
+        assert run.summary["totals"]["vehicles"] > 0
+        assert len(run.result["plan"]) == run.summary["totals"]["trips"]
+    # The page showed the engine's own phases while it ran.
+    assert phases & {"Forbereder data", "Bygger model"} or any(
+        p.startswith("Løser") for p in phases
+    ), phases

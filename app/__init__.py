@@ -60,7 +60,9 @@ def register_blueprints(app: Flask) -> None:
     from app.data import bp as data_bp
     from app.jobs import bp as jobs_bp
     from app.locations import bp as locations_bp
+    from app.dashboards import bp as dashboards_bp
     from app.main import bp as main_bp
+    from app.reports import bp as reports_bp
     from app.scenarios import bp as scenarios_bp
     from app.vehicles import bp as vehicles_bp
 
@@ -69,14 +71,22 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(jobs_bp, url_prefix="/jobs")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(scenarios_bp, url_prefix="/scenarier")
+    app.register_blueprint(dashboards_bp, url_prefix="/dashboards")
     app.register_blueprint(data_bp, url_prefix="/data")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(vehicles_bp, url_prefix="/koeretoejer")
     app.register_blueprint(locations_bp, url_prefix="/lokationer")
+    app.register_blueprint(reports_bp, url_prefix="/rapporter")
 
 
 # Modules whose import registers job kinds (see app/jobs/registry.py).
-JOB_MODULES = ("app.data.jobs", "app.demo.jobs", "app.jobs.selftest", "app.scenarios.jobs")
+JOB_MODULES = (
+    "app.data.jobs",
+    "app.demo.jobs",
+    "app.jobs.selftest",
+    "app.scenarios.jobs",
+    "app.reports.jobs",
+)
 
 
 def register_job_handlers() -> None:

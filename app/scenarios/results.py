@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum
@@ -132,16 +133,17 @@ def _local(iso: str) -> datetime:
     return datetime.fromisoformat(iso).astimezone(LOCAL_TZ)
 
 
-def peak_use_by_hour(trips: list[list]) -> dict[str, list[int]]:
-    """Per location, for each hour of the day, the most trips under way at once that hour.
+def peak_use_by_hour(
+    intervals: Iterable[tuple[str, datetime, datetime]],
+) -> dict[str, list[int]]:
+    """Per place, for each hour of the day, the most trips under way at once that hour.
 
-    This is what sizes a fleet: the busiest moment, not the average. A trip that runs past
-    midnight counts until 23:59 of its start day.
+    `intervals` are (place, start, end) in local time. This is what sizes a fleet: the
+    busiest moment, not the average. A trip past midnight counts until 23:59 of its start day.
     """
     events: dict[tuple[str, date], list[tuple[datetime, int]]] = defaultdict(list)
-    for row in trips:
-        start, end = _local(row[3]), _local(row[4])
-        events[(row[2], start.date())] += [(start, 1), (end, -1)]
+    for place, start, end in intervals:
+        events[(place, start.date())] += [(start, 1), (end, -1)]
     peaks: dict[str, list[int]] = defaultdict(lambda: [0] * 24)
     for (location, day), day_events in events.items():
         day_events.sort(key=lambda e: (e[0], e[1]))  # an end frees before a start takes
@@ -186,9 +188,9 @@ def chart_data(snapshot: dict, result: dict) -> dict:
         for line in result.get("fleet") or []
         for location in line["pool"].split("+")
     }
-    pooled_rows = [[*row[:2], pool_of.get(row[2], row[2]), *row[3:]] for row in rows]
+    intervals = ((pool_of.get(row[2], row[2]), _local(row[3]), _local(row[4])) for row in rows)
     return {
-        "peak_use_by_hour": peak_use_by_hour(pooled_rows),
+        "peak_use_by_hour": peak_use_by_hour(intervals),
         "scenario_count_by_pool": dict(scenario_counts),
         "trip_lengths_today": dict(lengths_today),
         "trip_lengths_scenario": dict(lengths_scenario),

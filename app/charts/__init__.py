@@ -1,9 +1,18 @@
 """The one chart module behind the results pages, the downloads and the PDF decision report.
 
-Plain data in (dataclasses, lists, dicts), `Chart` out: SVG text (inline it with
-`chart.inline_svg`), a Danish text alternative, the data as a table, and PNG on request.
-No Flask and no database here, so the web pages and the WeasyPrint builder call the same
-functions and get the same pictures.
+Plain data in (dataclasses, lists, dicts), `Chart` out. No Flask and no database here, so
+the web pages and the WeasyPrint builder call the same functions and get the same pictures.
+
+    chart = cost_and_co2_comparison([CostCo2Item("I dag", ...), CostCo2Item("Forslag A", ...)])
+    chart.inline_svg    # <svg role="img"> with <title>/<desc>, ids unique per chart: inline it
+    chart.alt_text      # Danish text alternative with the key numbers (img alt, figure caption)
+    chart.data_table    # header + rows of Danish-formatted strings: the table fallback
+    chart.svg           # the full SVG document (download); chart.to_png(dpi=150) for PNG
+    download = with_caption(chart, subtitle_lines=download_caption(period_start=...,
+                            period_end=..., locations=[...], scenario_name="Forslag A"))
+
+Empty inputs give a chart saying "Ingen data i perioden", never an exception; malformed
+inputs (24 hourly values expected, a trip without a length) raise ValueError.
 """
 
 from app.charts.base import NO_DATA, Chart, download_caption, no_data_chart, with_caption

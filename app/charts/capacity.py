@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping, Sequence
 from datetime import date
 
+from matplotlib.collections import LineCollection
 from matplotlib.dates import date2num
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
@@ -15,6 +16,10 @@ from app.charts.artists import bars
 from app.charts.base import Chart, Margins, make_chart, no_data_chart
 
 IN_USE_TITLE = "Køretøjer i brug over døgnet"
+# Above this many locations, one axes holds all the mini charts (see _draw_compact_grid).
+COMPACT_FROM = 6
+SCENARIO_LINE = style.SeriesStyle("Scenarie", style.VERMILLION, linestyle="--")
+TODAY_LINE = style.SeriesStyle("I dag", style.BLACK, linestyle=":")
 UNSERVED_TITLE = "Uløste ture pr. dag"
 HOURS = 24
 
@@ -69,7 +74,11 @@ def vehicles_in_use_by_hour(
     for name, series in series_by_location.items():
         peak = max(series)
         peak_hour = list(series).index(peak)
-        sentence = f"{name}: flest i brug {_hour_span(peak_hour)} ({style.number(peak)})"
+        sentence = (
+            f"{name}: flest i brug {_hour_span(peak_hour)} ({style.number(peak)})"
+            if peak
+            else f"{name}: ingen køretøjer i brug"
+        )
         if name in today_count_by_location:
             sentence += f"; i dag {style.number(today_count_by_location[name])} køretøjer"
         if name in scenario_count_by_location:
@@ -83,6 +92,24 @@ def vehicles_in_use_by_hour(
     )
 
     rows_count, columns = _grid(len(series_by_location))
+    count_lines = (
+        (scenario_count_by_location, SCENARIO_LINE),
+        (today_count_by_location, TODAY_LINE),
+    )
+    if len(series_by_location) > COMPACT_FROM:
+
+        def draw(fig: Figure) -> None:
+            _draw_compact_grid(fig, series_by_location, count_lines)
+
+        return make_chart(
+            key="in-use-by-hour",
+            title=IN_USE_TITLE,
+            alt_text=alt_text,
+            data_table=rows,
+            draw=draw,
+            size=(7.0, 1.15 * rows_count + 0.5),
+            margins=Margins(left=0.15, right=0.15, bottom=0.45, top=0.05),
+        )
 
     def draw(fig: Figure) -> None:
         axes = fig.subplots(rows_count, columns, squeeze=False).flatten()
@@ -92,21 +119,12 @@ def vehicles_in_use_by_hour(
         ):
             peak = max(series)
             peak_hour = list(series).index(peak)
-            bars(
-                ax,
-                hours,
-                series,
-                width=0.8,
-                color=style.SKY_BLUE,
-                edgecolor=style.BLUE,
-                linewidth=0.4,
-            )
+            bars(ax, hours, series, color=style.SKY_BLUE, edgecolor=style.BLUE, linewidth=0.4)
             # The busiest hour gets a hatch and its number: it decides how many are needed.
             bars(
                 ax,
                 [peak_hour],
                 [peak],
-                width=0.8,
                 color=style.SKY_BLUE,
                 edgecolor=style.BLACK,
                 hatch="///",
@@ -122,30 +140,36 @@ def vehicles_in_use_by_hour(
                 fontsize=7,
             )
             top = peak
-            for counts, label, color, linestyle in (
-                (scenario_count_by_location, "Scenarie", style.VERMILLION, "--"),
-                (today_count_by_location, "I dag", style.BLACK, ":"),
-            ):
+            for counts, line in count_lines:
                 if name not in counts:
                     continue
                 value = counts[name]
                 top = max(top, value)
-                ax.axhline(value, color=color, linestyle=linestyle, linewidth=1.4, label=label)
+                ax.axhline(
+                    value,
+                    color=line.color,
+                    linestyle=line.linestyle,
+                    linewidth=1.4,
+                    label=line.label,
+                )
+                # Today's label at the left end, the scenario's at the right: two close
+                # counts never print on top of each other.
+                at_right = line is SCENARIO_LINE
                 ax.annotate(
-                    f"{label}: {style.number(value)}",
-                    (1.0, value),
+                    f"{line.label}: {style.number(value)}",
+                    (1.0 if at_right else 0.0, value),
                     xycoords=("axes fraction", "data"),
-                    xytext=(-2, 2),
+                    xytext=(-2 if at_right else 2, 2),
                     textcoords="offset points",
-                    ha="right",
+                    ha="right" if at_right else "left",
                     va="bottom",
                     fontsize=7,
-                    color=color,
+                    color=line.color,
                 )
             ax.set_ylim(0, max(1, top) * 1.3)
             ax.set_title(name, fontsize=9)
             ax.set_xlim(-0.6, 23.6)
-            # Few ticks on purpose: with 20 panels, tick objects are most of the render time.
+            # Few ticks on purpose: tick objects are most of the render time of small panels.
             ax.set_xticks([0, 6, 12, 18], ["00", "06", "12", "18"])
             ax.yaxis.set_major_locator(MaxNLocator(nbins=3, integer=True))
             ax.yaxis.set_major_formatter(style.DanishFormatter())
@@ -166,6 +190,94 @@ def vehicles_in_use_by_hour(
         draw=draw,
         size=(7.0, panel_height * rows_count + 0.3),
         margins=Margins(left=0.6, right=0.15, bottom=0.5, top=0.3, wspace=0.3, hspace=0.75),
+    )
+
+
+def _draw_compact_grid(
+    fig: Figure,
+    series_by_location: Mapping[str, Sequence[float]],
+    count_lines: Sequence[tuple[Mapping[str, int], style.SeriesStyle]],
+) -> None:
+    """Many locations as a grid of mini charts inside ONE axes.
+
+    Twenty real axes cost seconds (each builds its own ticks); here every panel is scaled
+    to its own largest value and carries its numbers as direct labels (busiest hour,
+    scenario and today's count), so no y-axis is needed.
+    """
+    ax = fig.add_subplot()
+    ax.set_axis_off()
+    rows_count, columns = _grid(len(series_by_location))
+    panel_width, gap, row_height = HOURS, 5.0, 1.75
+    plain, peaks, lines = [], [], {id(line): [] for _, line in count_lines}
+    baselines = []
+    for index, (name, series) in enumerate(series_by_location.items()):
+        x0 = (index % columns) * (panel_width + gap)
+        y0 = -(index // columns) * row_height
+        peak = max(series)
+        peak_hour = list(series).index(peak)
+        values = [(counts[name], line) for counts, line in count_lines if name in counts]
+        scale = max([peak, 1, *(value for value, _ in values)]) / 0.85
+        plain += [(x0 + hour, y0, value / scale) for hour, value in enumerate(series)]
+        peaks.append((x0 + peak_hour, y0, peak / scale))
+        baselines.append([(x0 - 0.6, y0), (x0 + 23.6, y0)])
+        ax.text(x0 - 0.6, y0 + 1.12, name, fontsize=8, fontweight="bold", va="bottom")
+        ax.text(
+            x0 + peak_hour,
+            y0 + peak / scale + 0.03,
+            style.number(peak),
+            fontsize=6.5,
+            ha="center",
+            va="bottom",
+        )
+        for value, line in values:
+            at_right = line is SCENARIO_LINE
+            lines[id(line)].append(
+                [(x0 - 0.6, y0 + value / scale), (x0 + 23.6, y0 + value / scale)]
+            )
+            ax.text(
+                x0 + (23.6 if at_right else -0.6),
+                y0 + value / scale + 0.03,
+                f"{line.label}: {style.number(value)}",
+                fontsize=6.5,
+                color=line.color,
+                ha="right" if at_right else "left",
+                va="bottom",
+            )
+        if index // columns == rows_count - 1 or index + columns >= len(series_by_location):
+            for hour in (0, 6, 12, 18):
+                ax.text(x0 + hour, y0 - 0.06, f"{hour:02d}", fontsize=6.5, ha="center", va="top")
+    for points, hatch, edge in ((plain, "", style.BLUE), (peaks, "///", style.BLACK)):
+        x, bottom, height = zip(*points, strict=True)
+        bars(
+            ax,
+            x,
+            height,
+            bottom=bottom,
+            color=style.SKY_BLUE,
+            edgecolor=edge,
+            hatch=hatch,
+            linewidth=0.4 if not hatch else 0.8,
+        )
+    ax.add_collection(LineCollection(baselines, colors=style.GREY, linewidths=0.6))
+    for _, line in count_lines:
+        if lines[id(line)]:
+            ax.add_collection(
+                LineCollection(
+                    lines[id(line)],
+                    colors=line.color,
+                    linestyles=line.linestyle,
+                    linewidths=1.2,
+                    label=line.label,
+                )
+            )
+    ax.set_xlim(-1.0, columns * (panel_width + gap) - gap)
+    ax.set_ylim(-(rows_count - 1) * row_height - 0.25, 1.45)
+    fig.text(
+        0.01,
+        0.01,
+        "Time på dagen (00–23). Hver lokation har sin egen skala; tallene står ved søjlerne.",
+        fontsize=7,
+        color=style.GREY,
     )
 
 

@@ -25,7 +25,7 @@ def km_per_day(dates: Sequence[date], km_by_type: Mapping[str, Sequence[float]])
     """Km per day stacked by vehicle type, fossil at the bottom; fossil-free share in the text.
 
     `km_by_type[type][i]` is the km driven on `dates[i]` by vehicles of that type ("fossil",
-    "ev", "ebike", "bike"). HVO cars are type "fossil", as in the engine.
+    "ev", "ebike", "bike", and "hvo" for cars on HVO, which count as fossil-free).
     """
     types = style.order_vehicle_types(km_by_type)
     header = ["Dato", *(style.vehicle_type_style(key).label for key in types), "I alt"]
@@ -51,14 +51,17 @@ def km_per_day(dates: Sequence[date], km_by_type: Mapping[str, Sequence[float]])
         )
     fossil_free_share = (total - fossil) / total * 100 if total else 0.0
     busiest = days[daily_totals.index(max(daily_totals))]
-    alt_text = (
-        f"Stablet diagram over kørte km pr. dag fra {style.date_long(days[0])} til "
-        f"{style.date_long(days[-1])}: i alt {style.km(total)}, heraf "
-        f"{style.percent(fossil_free_share)} fossilfrit og "
-        f"{style.percent(100 - fossil_free_share if total else 0)} fossilt. "
-        + "; ".join(f"{styles[key].label} {style.km(sum(series[key]))}" for key in types)
-        + f". Flest km den {style.date_long(busiest)} ({style.km(max(daily_totals))})."
-    )
+    period = f"fra {style.date_long(days[0])} til {style.date_long(days[-1])}"
+    if total == 0:
+        alt_text = f"Stablet diagram over kørte km pr. dag {period}: ingen kørsel."
+    else:
+        alt_text = (
+            f"Stablet diagram over kørte km pr. dag {period}: i alt {style.km(total)}, heraf "
+            f"{style.percent(fossil_free_share)} fossilfrit og "
+            f"{style.percent(100 - fossil_free_share)} fossilt. "
+            + "; ".join(f"{styles[key].label} {style.km(sum(series[key]))}" for key in types)
+            + f". Flest km den {style.date_long(busiest)} ({style.km(max(daily_totals))})."
+        )
 
     def draw(fig: Figure) -> None:
         ax = fig.add_subplot()
@@ -150,9 +153,12 @@ def utilisation_heatmap(
     alt_text = (
         f"Varmekort over {style.count(len(vehicles), 'køretøj', 'køretøjer')} og "
         f"{style.count(len(days), 'dag', 'dage')} fra {style.date_long(ordered[0])} til "
-        f"{style.date_long(ordered[-1])}; gennemsnit "
-        f"{style.number(float(overall.mean()) if overall.size else 0, decimals)} {unit} pr. "
-        f"køretøj og dag."
+        f"{style.date_long(ordered[-1])}; "
+        + (
+            f"gennemsnit {style.number(float(overall.mean()), decimals)} {unit} pr. køretøj og dag."
+            if overall.size
+            else "ingen data."
+        )
     )
     if threshold is not None:
         low = sum(
@@ -191,8 +197,12 @@ def utilisation_heatmap(
             ]
         ax.set_xticks(ticks, labels)
         ax.spines[:].set_visible(False)
+        notes = []
         if threshold is not None:
-            ax.set_xlabel(f"Skraverede felter: under {style.number(threshold)} {unit}")
+            notes.append(f"Skraverede felter: under {style.number(threshold)} {unit}")
+        if np.ma.count_masked(grid):
+            notes.append("grå felter: ingen data")
+        ax.set_xlabel("; ".join(notes))
 
     return make_chart(
         key="utilisation-heatmap",
@@ -229,11 +239,13 @@ def _hatch_cells(ax, mask: np.ndarray) -> None:
         left, right, upper, lower = start - 0.5, stop - 0.5, top - 0.5, bottom - 0.5
         vertices += [(left, upper), (right, upper), (right, lower), (left, lower), (left, upper)]
         codes += [Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO, Path.CLOSEPOLY]
-    ax.add_patch(
+    # add_artist: the image already sets the limits, and add_patch would walk every segment.
+    ax.add_artist(
         PathPatch(
             Path(vertices, codes),
             facecolor="none",
-            edgecolor=style.BLACK,
+            # White: cells under the threshold sit at the dark end of the colour scale.
+            edgecolor="white",
             linewidth=0,
             hatch="////",
         )

@@ -93,12 +93,10 @@ def cost_and_co2_comparison(items: Sequence[CostCo2Item]) -> Chart:
             f"{item.label} {style.tonnes(item.co2e_tonnes)} CO2e"
             + (f" ({co2_change})" if co2_change else "")
         )
-    alt_text = (
-        "Søjlediagram i to dele. Årlig omkostning: "
-        + "; ".join(cost_sentences)
-        + ". Årlig udledning: "
-        + "; ".join(co2_sentences)
-        + "."
+    alt_text = style.sentences(
+        "Søjlediagram i to dele",
+        "Årlig omkostning: " + "; ".join(cost_sentences),
+        "Årlig udledning: " + "; ".join(co2_sentences),
     )
 
     def draw(fig: Figure) -> None:
@@ -139,6 +137,7 @@ def cost_and_co2_comparison(items: Sequence[CostCo2Item]) -> Chart:
         cost_ax.set_ylabel(f"{unit} pr. år")
         cost_ax.yaxis.set_major_formatter(style.DanishFormatter(scale=scale))
         cost_ax.set_xticks(positions, labels)
+        cost_ax.set_xlim(-0.6, len(items) - 0.4)
         cost_ax.margins(y=0.22)
         cost_ax.grid(axis="y")
         # Below both panels, in the bottom margin, so it never covers a bar.
@@ -175,6 +174,7 @@ def cost_and_co2_comparison(items: Sequence[CostCo2Item]) -> Chart:
         co2_ax.set_ylabel("t CO2e pr. år")
         co2_ax.yaxis.set_major_formatter(style.DanishFormatter())
         co2_ax.set_xticks(positions, labels)
+        co2_ax.set_xlim(-0.6, len(items) - 0.4)
         co2_ax.margins(y=0.22)
         co2_ax.grid(axis="y")
 

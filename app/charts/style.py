@@ -53,15 +53,20 @@ class SeriesStyle:
 
 VEHICLE_TYPE_STYLES: dict[str, SeriesStyle] = {
     "fossil": SeriesStyle("Fossilbil", VERMILLION, hatch="xx", marker="s", linestyle="-"),
+    # Cars on HVO: a combustion car (engine type "fossil") on a fossil-free fuel.
+    "hvo": SeriesStyle(
+        "HVO-bil", ORANGE, hatch="x|", marker="p", linestyle=(0, (3, 1, 1, 1, 1, 1)), edgecolor=TEXT
+    ),
     "ev": SeriesStyle("Elbil", BLUISH_GREEN, hatch="//", marker="o", linestyle="--"),
     "ebike": SeriesStyle("Elcykel", BLUE, hatch="\\\\", marker="^", linestyle="-."),
     "bike": SeriesStyle("Cykel", SKY_BLUE, hatch="--", marker="D", linestyle=":", edgecolor=TEXT),
     # Trips no vehicle in the scenario can take: shown, never dropped from a distribution.
     "unserved": SeriesStyle("Uløst", GREY, hatch="||", marker="x", linestyle=(0, (1, 3))),
 }
-VEHICLE_TYPE_ORDER = ("fossil", "ev", "ebike", "bike", "unserved")
-# HVO vehicles have VehicleType.FOSSIL in the engine, so they count as fossil here too: one
-# rule everywhere (the incumbent counted HVO as fossil in one statistic, fossil-free in another).
+VEHICLE_TYPE_ORDER = ("fossil", "hvo", "ev", "ebike", "bike", "unserved")
+# One rule everywhere (the incumbent counted HVO as fossil in one statistic and fossil-free in
+# another): fossil-free is decided by fuel, as app.models.FOSSIL_FREE_FUELS says. Callers that
+# split km by fossil-free-ness pass HVO cars as "hvo"; only "fossil" counts as fossil.
 FOSSIL_TYPES = frozenset({"fossil"})
 
 # Hatches are line patterns only: dot and circle hatches ("..", "o") are drawn as hundreds of
@@ -170,6 +175,12 @@ def percent(value: float | None, decimals: int = 0, signed: bool = False) -> str
     if signed and value > 0 and text.strip("0,.") != "":
         text = "+" + text
     return f"{text} %"
+
+
+def sentences(*parts: str) -> str:
+    """Join sentences with single full stops: "4,1 mio. kr." must not end as "kr.."."""
+    cleaned = [part.strip() for part in parts if part.strip()]
+    return " ".join(part if part.endswith(".") else f"{part}." for part in cleaned)
 
 
 def change_percent(before: float, after: float) -> float | None:

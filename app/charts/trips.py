@@ -160,12 +160,14 @@ def trip_length_distribution(
                         fontsize=6.5,
                     )
             ax.margins(y=0.12)
+            ax.set_xlim(-0.6, len(edges) - 0.4)
             ax.set_title(f"{panel}: {style.count(sum(totals[panel]), 'tur', 'ture')}")
             ax.set_xticks(positions, labels, rotation=45, ha="right", rotation_mode="anchor")
             ax.set_xlabel("Turlængde (km)")
             ax.yaxis.set_major_formatter(style.DanishFormatter())
             ax.grid(axis="y")
-            ax.legend(loc="upper right", fontsize=7)
+            if any(not label.startswith("_") for label in ax.get_legend_handles_labels()[1]):
+                ax.legend(loc="upper right", fontsize=7)
         axes[0].set_ylabel("Antal ture")
 
     return make_chart(

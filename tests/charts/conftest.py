@@ -33,7 +33,8 @@ def tradeoff_points() -> tuple[list[charts.TradeoffPoint], charts.TradeoffPoint]
 
 def hourly_use(peak: int, seed: int) -> list[int]:
     rng = random.Random(seed)
-    return [max(0, round(peak * math.exp(-(((h - 10) / 3) ** 2)) + rng.random())) for h in range(24)]
+    shape = [math.exp(-(((hour - 10) / 3) ** 2)) for hour in range(24)]
+    return [max(0, round(peak * value + rng.random())) for value in shape]
 
 
 def in_use_inputs(locations: int = 3):

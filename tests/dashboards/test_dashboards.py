@@ -66,3 +66,19 @@ def test_dashboard_page_keeps_filters_in_url(app, viewer_client):
     assert bad.status_code == 200 and "Ugyldig dato" in bad.text
     fragment = viewer_client.get("/dashboards/?fra=2026-01-01", headers={"HX-Request": "true"})
     assert "<html" not in fragment.text and 'data-kpi="km"' in fragment.text
+
+
+def test_km_chart_counts_hvo_as_fossil_free_like_the_kpi(small_fleet):
+    from app.charts import km_per_day
+
+    dashboard = build_dashboard(DashboardFilter(date(2026, 3, 1), date(2026, 3, 10)))
+    days = dashboard.filter.days
+    chart = km_per_day(
+        days,
+        {
+            key: [per_day.get(d, 0.0) for d in days]
+            for key, per_day in dashboard.km_by_series_day.items()
+        },
+    )
+    assert "50 % fossilfrit" in chart.alt_text
+    assert "HVO-bil" in chart.svg

@@ -5,15 +5,22 @@ from __future__ import annotations
 import importlib
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
-from app.config import build_config
-from app.extensions import csrf, db, htmx, login_manager, migrate
+# Flask and the extensions are imported inside the functions below, not here: importing
+# any submodule runs this file, and the engine, the chart package and the formatters must
+# stay importable without Flask or a database.
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Application factory. `config` overrides values read from the environment."""
+    from flask import Flask
+
+    from app.config import build_config
+
     settings = build_config(config)
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], instance_relative_config=True)
     app.config.update(settings)
@@ -38,6 +45,8 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    from app.extensions import csrf, db, htmx, login_manager, migrate
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
     login_manager.init_app(app)
@@ -56,11 +65,11 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
+    from app.dashboards import bp as dashboards_bp
     from app.data import api_bp
     from app.data import bp as data_bp
     from app.jobs import bp as jobs_bp
     from app.locations import bp as locations_bp
-    from app.dashboards import bp as dashboards_bp
     from app.main import bp as main_bp
     from app.reports import bp as reports_bp
     from app.scenarios import bp as scenarios_bp

@@ -7,8 +7,11 @@ Danish uses "." for thousands and "," for decimals (1.234,5) and dates like
 from __future__ import annotations
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
-from app.models.types import LOCAL_TZ
+# Kept free of Flask and the models so the chart package and the engine can use it too.
+LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
+MINUS = "−"  # U+2212: a real minus sign, not a hyphen
 
 MONTHS = [
     "januar",
@@ -34,14 +37,19 @@ def number(value: float | int | None, decimals: int = 0) -> str:
     text = f"{value:,.{decimals}f}"
     # Swap separators via a placeholder: "," -> ".", "." -> ",".
     text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return text.replace("-", "−") if text.startswith("-") else text
+    if text.startswith("-"):
+        # "-0" after rounding is zero, not a negative number.
+        stripped = text[1:]
+        return stripped if set(stripped) <= set("0,.") else MINUS + stripped
+    return text
 
 
 def percent(value: float | None, decimals: int = 0, signed: bool = False) -> str:
+    """-12.3 -> "−12 %"; signed=True gives "+5 %" for increases."""
     if value is None:
         return "–"
     text = number(value, decimals)
-    if signed and value > 0:
+    if signed and value > 0 and text.strip("0,.") != "":
         text = "+" + text
     return f"{text} %"
 

@@ -1,10 +1,8 @@
 """Look and language of every chart: palette, second carriers of meaning, Danish numbers.
 
-Why the package formats numbers itself instead of importing `app.formatting`: that module
-imports `app.models.types`, which pulls in SQLAlchemy and the model package (about 0.8 s
-and a database layer) into code that should take plain lists and return SVG. The few
-functions below follow the same rules (1.234,5; "−" as minus sign; "12 %") and a test keeps
-them in step with `app.formatting`.
+Danish numbers and dates come from `app.formatting`, the one home of those rules (1.234,5;
+"−" as minus sign; "12 %"); it imports neither Flask nor the models, so charts stay plain
+lists in, SVG out.
 """
 
 from __future__ import annotations
@@ -12,10 +10,20 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 from itertools import pairwise
 
 from matplotlib.ticker import Formatter
+
+# Re-exported: the chart modules format through `style.number`, `style.date_long`, ...
+from app.formatting import (  # noqa: F401
+    MINUS,
+    MONTHS,
+    date_long,
+    date_short,
+    dkk,
+    number,
+    percent,
+)
 
 # --- Palette -------------------------------------------------------------------------------
 # Okabe & Ito (2008): eight colours distinguishable with the common colour-vision
@@ -136,45 +144,7 @@ RC_PARAMS = {
 }
 
 # --- Danish numbers ------------------------------------------------------------------------
-MINUS = "−"  # U+2212, as in app.formatting
-MONTHS = [
-    "januar",
-    "februar",
-    "marts",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "december",
-]
 MONTHS_SHORT = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
-
-
-def number(value: float | None, decimals: int = 0) -> str:
-    """1234567.891 -> "1.234.568" (decimals=0) or "1.234.567,9" (decimals=1)."""
-    if value is None:
-        return "–"
-    text = f"{value:,.{decimals}f}"
-    text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    if text.startswith("-"):
-        # "-0" after rounding is zero, not a negative number.
-        stripped = text[1:]
-        return stripped if set(stripped) <= set("0,.") else MINUS + stripped
-    return text
-
-
-def percent(value: float | None, decimals: int = 0, signed: bool = False) -> str:
-    """-12.3 -> "−12 %"; signed=True gives "+5 %" for increases."""
-    if value is None:
-        return "–"
-    text = number(value, decimals)
-    if signed and value > 0 and text.strip("0,.") != "":
-        text = "+" + text
-    return f"{text} %"
 
 
 def sentences(*parts: str) -> str:
@@ -201,11 +171,6 @@ def change_text(before: float, after: float) -> str:
     return percent(change, decimals, signed=True)
 
 
-def dkk(value: float | None) -> str:
-    """4123456 -> "4.123.456 kr." """
-    return "–" if value is None else f"{number(value)} kr."
-
-
 def dkk_compact(value: float) -> str:
     """Short money for titles and alt texts: "4,1 mio. kr.", "1,2 mia. kr.", "850.000 kr."."""
     size = abs(value)
@@ -228,16 +193,6 @@ def km(value: float, decimals: int = 0) -> str:
 def count(value: float, singular: str, plural: str) -> str:
     """3 -> "3 ture"; 1 -> "1 tur"."""
     return f"{number(value)} {singular if value == 1 else plural}"
-
-
-def date_long(value: date) -> str:
-    """28. november 2026"""
-    return f"{value.day}. {MONTHS[value.month - 1]} {value.year}"
-
-
-def date_short(value: date) -> str:
-    """28-11-2026"""
-    return value.strftime("%d-%m-%Y")
 
 
 def money_scale(largest: float) -> tuple[float, str]:

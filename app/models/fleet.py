@@ -18,24 +18,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.engine.types import Fuel, VehicleType  # one definition for engine and database
 from app.extensions import db
 from app.models.organisation import Department, Location
 from app.models.types import UTCDateTime, utcnow
-
-
-class VehicleType(StrEnum):
-    BIKE = "bike"
-    EBIKE = "ebike"
-    EV = "ev"
-    FOSSIL = "fossil"
-
-
-class Fuel(StrEnum):
-    PETROL = "petrol"
-    DIESEL = "diesel"
-    HVO = "hvo"
-    ELECTRICITY = "electricity"
-    NONE = "none"
 
 
 class LeaseType(StrEnum):

@@ -10,21 +10,6 @@ from enum import Enum
 
 from app.engine.types import Result
 
-TOTAL_KEYS = (
-    "yearly_cost_dkk",
-    "fixed_dkk",
-    "energy_dkk",
-    "allowance_dkk",
-    "co2e_t",
-    "co2e_value_dkk",
-    "unserved_penalty_dkk",
-    "vehicles",
-    "trips",
-    "served_km",
-    "unserved_trips",
-    "unserved_km",
-)
-
 
 def _jsonable(value):
     if isinstance(value, dict):

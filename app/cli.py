@@ -106,3 +106,6 @@ def register(app: Flask) -> None:
     from app.scenarios.cli import scenario_cli
 
     app.cli.add_command(scenario_cli)
+    from app.reports.cli import report_cli
+
+    app.cli.add_command(report_cli)

@@ -108,11 +108,19 @@ def run_one(database_url: str, csv_path: Path, instance: Path) -> dict:
         db.session.commit()
         from app.data.service import run_import
 
-        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        backend = _backend_pid(db)
+        server_before = _process_cpu(backend)
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        rss_before, cpu_before = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
+        load = os.getloadavg()[0]
         started = time.perf_counter()
         report = run_import("trips", csv_path, csv_path.name, apply=True)
         wall = time.perf_counter() - started
-        rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        rss_after, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime - cpu_before
+        server_cpu = None
+        if backend is not None and _backend_pid(db) == backend:
+            server_cpu = round(_process_cpu(backend) - server_before, 1)
         count = db.session.execute(db.text("SELECT count(*) FROM round_trip")).scalar()
         db.session.remove()
         db.engine.dispose()
@@ -122,10 +130,34 @@ def run_one(database_url: str, csv_path: Path, instance: Path) -> dict:
         "errors": report.error_count,
         "in_db": count,
         "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 1),
+        "server_cpu_s": server_cpu,
+        "load": round(load, 1),
         "rows_per_s": round(report.rows_read / wall),
         "peak_rss_mb": round(rss_after / 1024),
         "rss_before_mb": round(rss_before / 1024),
     }
+
+
+def _backend_pid(db) -> int | None:
+    """The PostgreSQL server process serving our session (same machine), else None."""
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        return None
+    pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    db.session.commit()
+    return pid
+
+
+def _process_cpu(pid: int | None) -> float:
+    """User + system CPU seconds of a local process, from /proc (0 when unreadable)."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def postgres_reachable() -> bool:
@@ -151,10 +183,15 @@ def child(database: str, csv_path: str, instance: str) -> dict:
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
+def _seconds(value) -> str:
+    return "–" if value is None else f"{value} s"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--no-results", action="store_true", help="do not append to RESULTS.md")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -173,11 +210,12 @@ def main() -> None:
     )
 
     results = {}
-    (work / "sqlite").mkdir()
-    results["SQLite"] = child(
-        f"sqlite:///{work / 'sqlite' / 'bench.db'}", str(csv_path), str(work / "sqlite")
-    )
-    print("SQLite:", results["SQLite"])
+    if not args.no_sqlite:
+        (work / "sqlite").mkdir()
+        results["SQLite"] = child(
+            f"sqlite:///{work / 'sqlite' / 'bench.db'}", str(csv_path), str(work / "sqlite")
+        )
+        print("SQLite:", results["SQLite"])
     if not args.no_postgres and postgres_reachable():
         import psycopg
 
@@ -209,13 +247,16 @@ def main() -> None:
             f"{VEHICLES} vehicles, into an empty register; `run_import(apply=True)`: read, check, "
             f"dedupe, overlap check, bulk insert, commit. Machine: {os.cpu_count()} cores.",
             "",
-            "| Database | Rows | Wall time | Rows/s | Peak memory (max RSS) |",
-            "|---|---:|---:|---:|---:|",
+            "| Database | Rows | Wall time | Rows/s | CPU of the importing process | "
+            "CPU of the PostgreSQL server process | Peak memory (max RSS) | "
+            "Load average at start |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for db_name, r in results.items():
             lines.append(
                 f"| {db_name} | {r['added']:,} | {r['wall_s']} s | {r['rows_per_s']:,} "
-                f"| {r['peak_rss_mb']} MB |"
+                f"| {r['cpu_s']} s | {_seconds(r['server_cpu_s'])} | {r['peak_rss_mb']} MB "
+                f"| {r['load']} |"
             )
         with open(ROOT / "benchmarks" / "RESULTS.md", "a", encoding="utf-8") as out:
             out.write("\n".join(lines) + "\n")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import abort, current_app, g, redirect, request, url_for
+from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from app.extensions import db
@@ -30,29 +30,6 @@ def public(view: Callable) -> Callable:
     """Reachable without logging in (login page, health check)."""
     view.fleet_public = True
     return view
-
-
-def api_token_required(view: Callable) -> Callable:
-    """Read-only JSON for BI tools: authenticated by a personal token, not a session.
-
-    The token check runs in `enforce_access` like every other check; the authenticator
-    is registered by the area that owns tokens (`register_token_authenticator`).
-    """
-    view.fleet_api_token = True
-    return view
-
-
-def register_token_authenticator(app, authenticate: Callable[[str], User | None]) -> None:
-    app.extensions["fleet_token_authenticator"] = authenticate
-
-
-def _token_user() -> User | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    authenticate = current_app.extensions.get("fleet_token_authenticator")
-    return authenticate(token.strip()) if authenticate else None
 
 
 def any_role_may_change(view: Callable) -> Callable:
@@ -85,20 +62,16 @@ def enforce_access():
     view = current_app.view_functions.get(request.endpoint)
     if view is None or getattr(view, "fleet_public", False):
         return None
-    if getattr(view, "fleet_api_token", False):
-        if request.method not in SAFE_METHODS:
-            abort(405)
-        user = _token_user()
-        if user is None or not user.active:
+    if not current_user.is_authenticated:
+        if request.blueprint == "api":
+            # BI tools authenticate with a token (app/data/api_tokens.py), not a session:
+            # tell them so, instead of redirecting to an HTML login page.
             response = current_app.json.response(
                 {"fejl": "Ugyldig eller manglende API-nøgle (Authorization: Bearer ...)."}
             )
             response.status_code = 401
             response.headers["WWW-Authenticate"] = 'Bearer realm="fleetoptimiser"'
             return response
-        g.api_user = user
-        return None
-    if not current_user.is_authenticated:
         if request.headers.get("HX-Request"):
             # An HTMX swap cannot follow a redirect to a full page; ask for a page load.
             response = current_app.response_class(status=401)

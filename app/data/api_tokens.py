@@ -40,6 +40,17 @@ def revoke_token(token: ApiToken, user=None) -> None:
     db.session.commit()
 
 
+def load_user_from_request(request) -> User | None:
+    """Flask-Login's request loader: a token logs a user in for the read-only API only.
+
+    Only GET requests to the API blueprint are accepted, so a token can never be used
+    to change anything or to open the web pages.
+    """
+    if request.blueprint != "api" or request.method not in ("GET", "HEAD"):
+        return None
+    return authenticate(request.headers.get("Authorization"))
+
+
 def authenticate(header: str | None) -> User | None:
     """The active user behind "Authorization: Bearer <token>", or None."""
     if not header or not header.startswith("Bearer "):

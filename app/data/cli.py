@@ -17,7 +17,7 @@ def _command(kind: str, help_text: str):
     def command(file: Path, dry_run: bool) -> None:
         from app.data.service import run_import
 
-        report = run_import(kind, file, file.name, apply=not dry_run)
+        report = run_import(kind, file, file.name, apply=not dry_run, keep_all_errors=True)
         for line in report.summary_lines():
             click.echo(line)
         if not report.ok:
@@ -35,6 +35,7 @@ _command("trips", "Rundture (én række pr. rundtur).")
 _command("gps", "GPS-log (én række pr. tur fra A til B).")
 _command("vehicles", "Køretøjsregister (samme kolonner som eksporten).")
 _command("locations", "Lokationer med radius og ekstra parkeringspladser.")
+_command("models", "Modelkatalog (kandidatmodeller til scenarier).")
 
 
 @click.command("retention")

@@ -57,6 +57,7 @@ class HeaderMap:
     headers: dict[str, str] = field(default_factory=dict)  # field -> header as written
     missing: list[Column] = field(default_factory=list)
     personal: list[str] = field(default_factory=list)
+    personal_index: list[int] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     duplicated: list[str] = field(default_factory=list)
 
@@ -86,6 +87,7 @@ class ColumnSpec:
             if column is None:
                 if looks_personal(key):
                     result.personal.append(str(header).strip())
+                    result.personal_index.append(position)
                 else:
                     result.unknown.append(str(header).strip())
             elif column.field in result.index:
@@ -243,5 +245,24 @@ LOCATION_COLUMNS = ColumnSpec(
             "Ekstra parkeringspladser",
             ("parking points", "extra parking points", "parkeringspladser", "parkering"),
         ),
+    ]
+)
+
+MODEL_COLUMNS = ColumnSpec(
+    [
+        Column("make", "Mærke", ("make", "fabrikat", "brand"), required=True),
+        Column("model", "Model", ("model",), required=True),
+        Column("vehicle_type", "Type", ("vehicle type", "køretøjstype"), required=True),
+        Column("plug_in_hybrid", "Plugin-hybrid", ("plug in hybrid", "plugin hybrid", "phev")),
+        Column("fuel", "Drivmiddel", ("fuel", "brændstof"), required=True),
+        Column("km_per_litre", "Km/l", ("km per litre", "km per liter", "kml")),
+        Column("wh_per_km", "Wh/km", ("wh per km", "whkm")),
+        Column("range_km", "Rækkevidde km", ("range", "range km", "rækkevidde")),
+        Column(
+            "yearly_cost_dkk",
+            "Årlig omkostning kr",
+            ("yearly cost", "yearly cost dkk", "årlig omkostning"),
+        ),
+        Column("source", "Kilde", ("source", "note")),
     ]
 )

@@ -88,6 +88,31 @@ def all_vehicles() -> list[Vehicle]:
     ).all()
 
 
+def model_table() -> tuple[list[str], list[list]]:
+    from app.data.columns import MODEL_COLUMNS
+    from app.models import VehicleModel
+
+    headers = [c.label for c in MODEL_COLUMNS.columns]
+    rows = [
+        [
+            m.make,
+            m.model,
+            VEHICLE_TYPE_LABELS[m.vehicle_type],
+            m.plug_in_hybrid,
+            FUEL_LABELS[m.fuel],
+            m.km_per_litre,
+            m.wh_per_km,
+            m.range_km,
+            m.yearly_cost_dkk,
+            m.source,
+        ]
+        for m in db.session.scalars(
+            select(VehicleModel).order_by(VehicleModel.make, VehicleModel.model)
+        )
+    ]
+    return headers, rows
+
+
 def location_table() -> tuple[list[str], list[list]]:
     headers = [c.label for c in LOCATION_COLUMNS.columns]
     rows = []

@@ -120,12 +120,8 @@ class GpsImporter:
             )
         if not report.ok:
             return plan
-        rows_by_key = {
-            (t[0], t[2], t[3]): (t[0], t[2], t[3], t[4], t[5], t[1], t[6]) for t in trips
-        }
         plan.to_add = check_trips(
-            [(t[0], t[2], t[3], t[6]) for t in trips],
-            rows_by_key,
+            [(t[0], t[2], t[3], t[4], t[5], t[1], t[6]) for t in trips],
             report,
             label["start"],
             source="rundturen fra række",
@@ -368,6 +364,11 @@ class GpsImporter:
                     "Tjek lokationens radius og ekstra parkeringspladser."
                 )
         report.details["precision"] = shown
+        if shown:
+            listed = ", ".join(
+                f"{name} {str(value).replace('.', ',')} %" for name, value in shown.items()
+            )
+            report.notes.append(f"Præcision (km i hele rundture): {listed}.")
 
     def apply(self, plan: GpsPlan, batch, report: ImportReport, progress) -> None:
         report.rows_added = insert_round_trips(

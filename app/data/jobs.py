@@ -31,6 +31,8 @@ def import_job(job, ctx) -> dict:
             + "; ".join(e.text() for e in report.errors[:3])
         )
     save_job_report(job.id, report)
+    if report.applied:
+        path.unlink(missing_ok=True)  # the kept copy is under uploads/<sha256>
     # The job row keeps a small summary (shown on the job pages); the full report with
     # every error lives next to the uploads and is read by the Data page.
     return {

@@ -104,11 +104,11 @@ def _count_outside_quotes(line: str, char: str) -> int:
 
 
 def _read_csv(text: str, encoding: str, max_rows: int) -> Table:
-    lines = text.splitlines()
-    first = next((i for i, line in enumerate(lines) if line.strip()), None)
-    if first is None:
+    # Only the header line is needed to find the delimiter (not a list of every line).
+    header_line = next((line for line in io.StringIO(text) if line.strip()), None)
+    if header_line is None:
         raise FileProblem("Filen er tom.")
-    delimiter = _sniff_delimiter(lines[first])
+    delimiter = _sniff_delimiter(header_line)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         headers = next(reader)

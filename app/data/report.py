@@ -51,6 +51,7 @@ class ImportReport:
     batch_id: int | None = None
     applied: bool = False
     details: dict = field(default_factory=dict)
+    max_errors_kept: int = MAX_ERRORS_KEPT
 
     @property
     def ok(self) -> bool:
@@ -58,7 +59,7 @@ class ImportReport:
 
     def error(self, row: int | None, column: str | None, value, message: str) -> None:
         self.error_count += 1
-        if len(self.errors) < MAX_ERRORS_KEPT:
+        if len(self.errors) < self.max_errors_kept:
             shown = None if value is None else _show(value)
             self.errors.append(RowError(row, column, shown, message))
 

@@ -31,6 +31,7 @@ from app.data.retention import (
     set_retention_months,
 )
 from app.data.service import (
+    ADMIN_KINDS,
     KIND_LABELS,
     UndoRefused,
     incoming_path,
@@ -65,13 +66,12 @@ def _history() -> list[ImportBatch]:
     return db.session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(50)).all()
 
 
-def _partial(template: str, full: bool = False, **context):
+def _partial(template: str, **context):
     """An HTMX fragment, or the whole Data page around it for a plain form post."""
     if request.headers.get("HX-Request"):
         return render_template(template, **context)
-    return render_template(
-        "data/index.html", fragment=template, history=_history(), kinds=KIND_LABELS, **context
-    )
+    context.setdefault("history", _history())
+    return render_template("data/index.html", fragment=template, kinds=KIND_LABELS, **context)
 
 
 @bp.get("/")
@@ -91,6 +91,8 @@ def upload():
         return _partial(
             "data/_message.html", message="Vælg hvilken slags data filen indeholder."
         ), 400
+    if kind in ADMIN_KINDS and not current_user.has_role(Role.ADMIN):
+        abort(403)
     if upload_file is None or not upload_file.filename:
         return _partial("data/_message.html", message="Vælg en fil at uploade."), 400
     path = save_incoming(upload_file.stream, upload_file.filename)
@@ -113,6 +115,8 @@ def save():
     token = request.form.get("token", "")
     file_name = request.form.get("file_name", "")[:255]
     path = incoming_path(token)
+    if kind in ADMIN_KINDS and not current_user.has_role(Role.ADMIN):
+        abort(403)
     if kind not in KIND_LABELS or path is None:
         return _partial(
             "data/_message.html", message="Filen findes ikke længere. Upload den igen."
@@ -151,6 +155,8 @@ def import_job(job_id: int):
 @bp.post("/import/<int:batch_id>/fortryd")
 def undo(batch_id: int):
     batch = db.session.get(ImportBatch, batch_id) or abort(404)
+    if batch.kind in ADMIN_KINDS and not current_user.has_role(Role.ADMIN):
+        abort(403)
     try:
         count = undo_batch(batch, user=current_user)
     except UndoRefused as refusal:
@@ -213,6 +219,12 @@ def export_vehicles(fmt: str):
     vehicles = filtered_vehicles(request.args) if request.args else exports.all_vehicles()
     headers, rows = exports.vehicle_table(vehicles)
     return _download(headers, rows, f"koeretoejer-{date.today().isoformat()}", fmt, "Køretøjer")
+
+
+@bp.get("/eksport/modeller.<fmt>")
+def export_models(fmt: str):
+    headers, rows = exports.model_table()
+    return _download(headers, rows, f"modelkatalog-{date.today().isoformat()}", fmt, "Modeller")
 
 
 @bp.get("/eksport/lokationer.<fmt>")

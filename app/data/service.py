@@ -22,6 +22,7 @@ from sqlalchemy import delete, select
 from app.audit import record
 from app.data.gps import GpsImporter
 from app.data.locations_import import LocationsImporter
+from app.data.models_import import ModelsImporter
 from app.data.readers import FileProblem, read_table
 from app.data.report import ImportReport
 from app.data.trips_import import TripsImporter
@@ -35,12 +36,16 @@ IMPORTERS = {
     "gps": GpsImporter,
     "vehicles": VehiclesImporter,
     "locations": LocationsImporter,
+    "models": ModelsImporter,
 }
+# Kinds that change global settings rather than the municipality's own data.
+ADMIN_KINDS = {"models"}
 KIND_LABELS = {
     "trips": "Rundture",
     "gps": "GPS-log (ture fra A til B)",
     "vehicles": "Køretøjsregister",
     "locations": "Lokationer",
+    "models": "Modelkatalog (kun administrator)",
 }
 ALLOWED_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
 DEFAULT_MAX_ROWS = 2_000_000
@@ -124,10 +129,17 @@ def run_import(
     user=None,
     apply: bool = False,
     progress: Progress | None = None,
+    keep_all_errors: bool = False,
 ) -> ImportReport:
-    """Check a file (and apply it when `apply` and it has no errors)."""
+    """Check a file (and apply it when `apply` and it has no errors).
+
+    The web preview keeps the first 1.000 errors (and counts the rest); the command line
+    keeps all of them (`keep_all_errors`), since it prints every one.
+    """
     importer = IMPORTERS[kind]()
     report = ImportReport(kind=kind, file_name=file_name)
+    if keep_all_errors:
+        report.max_errors_kept = 10**9
     state = {"pct": 0.0}
 
     def stage(low: float, high: float):
@@ -182,6 +194,8 @@ def run_import(
             report.file_error(f"Kolonnen findes to gange: {names}. Slet den ene.")
             return report
         plan = importer.prepare(table, columns, report, stage(5, 60))
+        # File order reads best (the overlap checks find their errors after the rows).
+        report.errors.sort(key=lambda e: (e.row or 0))
     except FileProblem as problem:
         report.file_error(str(problem))
         db.session.rollback()
@@ -203,7 +217,11 @@ def run_import(
         db.session.flush()
         importer.apply(plan, batch, report, stage(60, 97))
         stage(97, 100)(0, "Gemmer den originale fil")
-        stored_path, created_file = _store_original(path, report.checksum, file_name)
+        stored_path, created_file = _store_original(
+            path, report.checksum, file_name, table, columns.personal_index
+        )
+        if columns.personal_index:
+            batch.details = {**(batch.details or {}), "removed_columns": columns.personal}
         batch.stored_path = str(stored_path.relative_to(Path(current_app.instance_path)))
         batch.rows_added = report.rows_added
         batch.rows_updated = report.rows_updated
@@ -251,13 +269,53 @@ def _missing_message(columns, table) -> str:
     return message
 
 
-def _store_original(path: Path, checksum: str, file_name: str) -> tuple[Path, bool]:
-    target = uploads_dir() / checksum[:2] / f"{checksum}{Path(safe_name(file_name)).suffix.lower()}"
+def _store_original(
+    path: Path, checksum: str, file_name: str, table, personal: list[int]
+) -> tuple[Path, bool]:
+    """Keep the uploaded file, named by its sha256, for audit and re-runs.
+
+    Columns that look like personal data are cut out of the kept copy: they were never
+    imported and must not be stored either.
+    """
+    suffix = Path(safe_name(file_name)).suffix.lower()
+    target = uploads_dir() / checksum[:2] / f"{checksum}{'.redacted' if personal else ''}{suffix}"
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
         return target, False
-    shutil.copyfile(path, target)
+    if not personal:
+        shutil.copyfile(path, target)
+    elif table.sheet is not None:
+        _redact_xlsx(path, target, table.sheet, personal)
+    else:
+        _redact_csv(path, target, table, personal)
     return target, True
+
+
+def _redact_csv(path: Path, target: Path, table, personal: list[int]) -> None:
+    import csv
+    import io
+
+    from app.data.readers import _decode
+
+    text, _encoding = _decode(path.read_bytes())
+    drop = set(personal)
+    with open(target, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, delimiter=table.delimiter or ";", lineterminator="\r\n")
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=table.delimiter or ";"):
+            writer.writerow([cell for i, cell in enumerate(row) if i not in drop])
+
+
+def _redact_xlsx(path: Path, target: Path, sheet_name: str, personal: list[int]) -> None:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    for name in book.sheetnames:
+        if name != sheet_name:
+            del book[name]  # other sheets were not read; they are not kept either
+    sheet = book[sheet_name]
+    for index in sorted(personal, reverse=True):
+        sheet.delete_cols(index + 1)
+    book.save(target)
 
 
 def undo_batch(batch: ImportBatch, user=None) -> int:

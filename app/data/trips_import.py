@@ -12,13 +12,23 @@ import bisect
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 
 from app.data.bulk import TripRow, insert_round_trips
 from app.data.columns import TRIP_COLUMNS, HeaderMap
 from app.data.lookups import Lookups
 from app.data.readers import Table
 from app.data.report import ImportReport
-from app.data.values import CellError, is_ambiguous, number, text, timestamp, to_utc
+from app.data.values import (
+    HOUR_OFFSETS,
+    NONEXISTENT_MESSAGE,
+    CellError,
+    number,
+    offsets,
+    text,
+    timestamp,
+    to_utc,
+)
 from app.extensions import db
 from app.models import LOCAL_TZ
 
@@ -72,6 +82,8 @@ class TripsImporter:
         by_fleet_id = lookups.by_fleet_id
         location_cache: dict = {}
         fromisoformat = datetime.fromisoformat
+        hour_offsets = HOUR_OFFSETS
+        iso_dates = True  # until a cell says otherwise; then dd-mm-yyyy is tried first
         rows_out = plan.rows
         read = 0
         for row_number, cells in table.rows:
@@ -103,30 +115,46 @@ class TripsImporter:
                     continue
             raw_start, raw_end = cells[i_start], cells[i_end]
             try:
-                try:
-                    local_start = fromisoformat(raw_start)
-                except (TypeError, ValueError):
-                    local_start = timestamp(raw_start)
-                offset = local_start.utcoffset()
-                if offset is None:
-                    start = to_utc(local_start)
+                if iso_dates:
+                    try:
+                        local_start = fromisoformat(raw_start)
+                    except (TypeError, ValueError):
+                        local_start = timestamp(raw_start)
+                        iso_dates = type(raw_start) is not str
                 else:
-                    start = local_start.replace(tzinfo=None) - offset
+                    local_start = timestamp(raw_start, day_first=True)
+                if local_start.tzinfo is None:
+                    hour = hour_offsets.get(local_start.toordinal() * 24 + local_start.hour)
+                    if hour is None:
+                        hour = offsets(local_start)
+                    if hour[2]:
+                        raise CellError(NONEXISTENT_MESSAGE)
+                    start = local_start - hour[0]
+                else:
+                    start = to_utc(local_start)
             except CellError as problem:
                 error(row_number, label["start"], raw_start, str(problem))
                 continue
             try:
-                try:
-                    local_end = fromisoformat(raw_end)
-                except (TypeError, ValueError):
-                    local_end = timestamp(raw_end)
-                offset = local_end.utcoffset()
-                if offset is None:
-                    end = to_utc(local_end)
-                    if end <= start and is_ambiguous(local_end):
-                        end = to_utc(local_end, later=True)
+                if iso_dates:
+                    try:
+                        local_end = fromisoformat(raw_end)
+                    except (TypeError, ValueError):
+                        local_end = timestamp(raw_end)
                 else:
-                    end = local_end.replace(tzinfo=None) - offset
+                    local_end = timestamp(raw_end, day_first=True)
+                if local_end.tzinfo is None:
+                    hour = hour_offsets.get(local_end.toordinal() * 24 + local_end.hour)
+                    if hour is None:
+                        hour = offsets(local_end)
+                    if hour[2]:
+                        raise CellError(NONEXISTENT_MESSAGE)
+                    end = local_end - hour[0]
+                    if end <= start and hour[0] != hour[1]:
+                        # The repeated October hour: the second (winter time) occurrence.
+                        end = local_end - hour[1]
+                else:
+                    end = to_utc(local_end)
             except CellError as problem:
                 error(row_number, label["end"], raw_end, str(problem))
                 continue
@@ -235,12 +263,8 @@ class TripsImporter:
         if report.rows_read == 0:
             report.file_error("Filen har overskrifter, men ingen rækker med data.")
         progress(None, "Tjekker for dubletter og overlap")
-        plan.to_add = check_trips(
-            [(r[0], r[1], r[2], r[6]) for r in plan.rows],
-            {(r[0], r[1], r[2]): r for r in plan.rows},
-            report,
-            columns.headers.get("start", "Start"),
-        )
+        plan.to_add = check_trips(plan.rows, report, columns.headers.get("start", "Start"))
+        plan.rows = []  # to_add holds the same row tuples; nothing else needs the rest
         return plan
 
     def apply(self, plan: TripPlan, batch, report: ImportReport, progress) -> None:
@@ -255,18 +279,19 @@ TRIP_COLUMNS_FIELDS = [c.field for c in TRIP_COLUMNS.columns]
 
 def _fast_number(raw):
     """number() with a fast path for the common "12.5" and "12,5"."""
-    if type(raw) is str:
+    if type(raw) is str and raw:
+        if "," in raw:
+            if "." in raw or raw.count(",") != 1:
+                return number(raw)
+            candidate = raw.replace(",", ".")
+        else:
+            candidate = raw
         try:
-            return float(raw) if raw else None
+            result = float(candidate)
         except ValueError:
-            if raw.count(",") == 1 and "." not in raw:
-                try:
-                    result = float(raw.replace(",", "."))
-                except ValueError:
-                    pass
-                else:
-                    if result == result and abs(result) != float("inf"):
-                        return result
+            return number(raw)
+        if result - result == 0:  # finite (NaN and infinities are not)
+            return result
     return number(raw)
 
 
@@ -284,24 +309,26 @@ def _local_text(naive_utc: datetime) -> str:
 
 
 def check_trips(
-    keys: list[tuple[int, datetime, datetime, int]],
-    rows_by_key: dict,
+    rows: list[TripRow],
     report: ImportReport,
     start_label: str,
     source: str = "række",
 ) -> list[TripRow]:
-    """Dedupe and overlap-check trips (vehicle, start, end, row) against file and database.
+    """Dedupe and overlap-check trips against the file itself and the database.
 
-    Returns the rows to insert (vehicle, location, start, end, km, minutes); counts
-    skipped rows (already in the database) on the report and reports every overlap.
+    `rows` are (vehicle, start, end, km, minutes, location, row number), sorted here in
+    place. Returns the rows to insert (the same tuples: a million-row file must not be
+    copied again); counts skipped rows (already stored) and reports every overlap.
     """
-    if not keys:
+    if not rows:
         return []
-    keys.sort(key=lambda k: (k[0], k[1], k[2]))
-    existing = _existing_trips(keys)
+    rows.sort(key=itemgetter(0, 1, 2))
+    existing = _existing_trips(rows)
     to_add: list[TripRow] = []
+    append = to_add.append
     previous = None
-    for vehicle_id, start, end, row_number in keys:
+    for trip in rows:
+        vehicle_id, start, end, row_number = trip[0], trip[1], trip[2], trip[6]
         if previous is not None and previous[0] == vehicle_id:
             if previous[1] == start and previous[2] == end:
                 report.error(
@@ -309,7 +336,7 @@ def check_trips(
                     start_label,
                     _local_text(start),
                     f"Rundturen står to gange i filen (samme køretøj, start og slut som "
-                    f"{source} {previous[3]}).",
+                    f"{source} {previous[6]}).",
                 )
                 continue
             if start < previous[2]:
@@ -317,10 +344,10 @@ def check_trips(
                     row_number,
                     start_label,
                     _local_text(start),
-                    f"Rundturen overlapper {source} {previous[3]} for samme køretøj.",
+                    f"Rundturen overlapper {source} {previous[6]} for samme køretøj.",
                 )
                 continue
-        previous = (vehicle_id, start, end, row_number)
+        previous = trip
         known = existing.get(vehicle_id)
         if known is not None:
             if (start, end) in known[2]:
@@ -337,12 +364,11 @@ def check_trips(
                     f"({_local_text(starts[position - 1])}–{_local_text(ends[position - 1])}).",
                 )
                 continue
-        v, s, e, km, minutes, loc, _ = rows_by_key[(vehicle_id, start, end)]
-        to_add.append((v, loc, s, e, km, minutes))
+        append(trip)
     report.rows_added = len(to_add)
     if to_add:
-        report.period_start = min(r[2] for r in to_add)
-        report.period_end = max(r[3] for r in to_add)
+        report.period_start = min(r[1] for r in to_add)
+        report.period_end = max(r[2] for r in to_add)
     return to_add
 
 

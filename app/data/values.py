@@ -100,8 +100,11 @@ def _danish_number(raw: str) -> float:
         raise CellError("Her forventes et tal.") from None
 
 
-def timestamp(value) -> datetime:
-    """A date-time cell as a naive local time or an aware time (when the cell had an offset)."""
+def timestamp(value, day_first: bool = False) -> datetime:
+    """A date-time cell as a naive local time or an aware time (when the cell had an offset).
+
+    `day_first` tries "dd-mm-yyyy" before ISO 8601 (a column already seen to use it).
+    """
     if value is None:
         raise CellError("Feltet er tomt; der skal stå et tidspunkt.")
     if isinstance(value, datetime):
@@ -117,11 +120,13 @@ def timestamp(value) -> datetime:
     raw = str(value).strip()
     if not raw:
         raise CellError("Feltet er tomt; der skal stå et tidspunkt.")
-    try:
-        return datetime.fromisoformat(raw.replace("Z", "+00:00") if raw.endswith("Z") else raw)
-    except ValueError:
-        pass
-    match = _DMY.match(raw)
+    match = _DMY.match(raw) if day_first else None
+    if match is None:
+        try:
+            return datetime.fromisoformat(raw[:-1] + "+00:00" if raw.endswith("Z") else raw)
+        except ValueError:
+            pass
+        match = _DMY.match(raw)
     if match:
         day, month, year, hour, minute, second, fraction = match.groups()
         try:
@@ -185,14 +190,25 @@ def boolean(value) -> bool | None:
 
 
 # Local time -> UTC, cached per hour: zoneinfo is exact but a million calls add up.
-_OFFSETS: dict[tuple[int, int, int, int], tuple[timedelta, timedelta, bool]] = {}
+# Keyed by ordinal day * 24 + hour (see hour_key); the import's hot loop reads it directly.
+HOUR_OFFSETS: dict[int, tuple[timedelta, timedelta, bool]] = {}
+_OFFSETS = HOUR_OFFSETS
+
+
+def hour_key(moment: datetime) -> int:
+    return moment.toordinal() * 24 + moment.hour
+
+
+def offsets(moment: datetime) -> tuple[timedelta, timedelta, bool]:
+    """(UTC offset, offset of the repeated hour, hour does not exist) for a local time."""
+    return _offsets(moment)
 
 
 def _offsets(moment: datetime) -> tuple[timedelta, timedelta, bool]:
-    key = (moment.year, moment.month, moment.day, moment.hour)
+    key = moment.toordinal() * 24 + moment.hour
     cached = _OFFSETS.get(key)
     if cached is None:
-        probe = datetime(*key, 30)
+        probe = datetime(moment.year, moment.month, moment.day, moment.hour, 30)
         first = probe.replace(tzinfo=LOCAL_TZ, fold=0).utcoffset()
         second = probe.replace(tzinfo=LOCAL_TZ, fold=1).utcoffset()
         back = (probe - first).replace(tzinfo=UTC).astimezone(LOCAL_TZ).replace(tzinfo=None)

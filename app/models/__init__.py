@@ -25,6 +25,7 @@ from app.models.fleet import (
 from app.models.jobs import Job, JobStatus
 from app.models.organisation import Administration, Department, Location, ParkingPoint
 from app.models.parameters import ParameterSet
+from app.models.reports import Report
 from app.models.scenarios import Scenario, ScenarioRun
 from app.models.types import LOCAL_TZ, UTCDateTime, utcnow
 
@@ -50,6 +51,7 @@ __all__ = [
     "ParameterSet",
     "ParkingPoint",
     "PendingGpsDrive",
+    "Report",
     "Role",
     "RoundTrip",
     "Scenario",

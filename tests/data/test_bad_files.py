@@ -158,3 +158,17 @@ def test_cli_exits_non_zero_on_errors(app, register):
     result = runner.invoke(args=["import", "trips", str(BAD / "negative_km.csv")])
     assert result.exit_code == 1
     assert "Kilometer kan ikke være negativ." in result.output
+
+
+def test_cli_prints_every_error_beyond_the_preview_limit(app, register, tmp_path):
+    rows = "".join(f"X{i};03-03-2026 08:00;03-03-2026 09:00;5\n" for i in range(1200))
+    path = tmp_path / "mange.csv"
+    path.write_text("Køretøj;Start;Slut;Km\n" + rows, encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["import", "trips", str(path), "--dry-run"])
+    assert result.exit_code == 1
+    assert result.output.count("Køretøjet findes ikke") == 1200
+    from app.data.service import run_import
+
+    with app.app_context():
+        report = run_import("trips", path, path.name)
+    assert report.error_count == 1200 and len(report.errors) == 1000

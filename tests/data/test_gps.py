@@ -175,3 +175,23 @@ def test_home_radius(app, register, point, home):
     with app.app_context():
         area = home_areas()[register["nord"]]
     assert area.contains(*point) is home  # 200 m radius: 145 m inside, 311 m outside
+
+
+@pytest.mark.postgres
+def test_gps_aggregation_and_undo_on_both_databases(any_db_app, tmp_path):
+    from app.data.service import undo_batch
+    from app.extensions import db
+    from app.models import ImportBatch
+    from tests.data.conftest import make_register
+
+    app = any_db_app
+    register = make_register(app)
+    first = run(app, tmp_path, "gps1.csv", FIRST)
+    second = run(app, tmp_path, "gps2.csv", SECOND)
+    assert (first.rows_added, second.rows_added) == (3, 1)
+    assert gps_trips(app, second.batch_id) == [
+        ("264", utc(9, 0), utc(11, 30), 21.0, 70.0, register["nord"])
+    ]
+    with app.app_context():
+        undo_batch(db.session.get(ImportBatch, second.batch_id))
+    assert count(app, "pending_gps_drive") == 2 and len(gps_trips(app)) == 3

@@ -88,8 +88,11 @@ def test_good_file_preview_then_save(app, register, tmp_path):
     with app.app_context():
         batch = db.session.get(ImportBatch, saved.batch_id)
         assert batch.checksum == hashlib.sha256(path.read_bytes()).hexdigest()
-        original = Path(app.instance_path) / batch.stored_path
-        assert original.read_bytes() == path.read_bytes()
+        # The kept copy has the personal columns cut out (they are never stored).
+        kept = (Path(app.instance_path) / batch.stored_path).read_text(encoding="utf-8")
+        assert kept.startswith("Køretøj;Lokation;Start;Slut;Km;Køretid min\n")
+        assert "Jens" not in kept and "010190-1234" not in kept and "12,5" in kept
+        assert batch.details["removed_columns"] == ["Chauffør", "CPR"]
         assert (batch.rows_read, batch.rows_added, batch.status) == (4, 4, "applied")
         assert "Jens" not in repr(batch.details) and "010190" not in repr(batch.details)
         assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "data_imported"))
@@ -146,11 +149,11 @@ def test_october_dst_night_and_excel_dates(app, register, tmp_path):
     book.active.title = "Forside"
     book.active.append(["Rapport fra telematik"])
     sheet = book.create_sheet("Rundture")
-    sheet.append(["Vehicle", "Start time", "End time", "Distance (km)"])
+    sheet.append(["Vehicle", "Driver", "Start time", "End time", "Distance (km)"])
     # 02:30 summer time, back at "02:10" after the clock went back: 40 minutes later.
-    sheet.append(["26", "25-10-2026 02:30", "25-10-2026 02:10", 3])
-    sheet.append(["264", datetime(2026, 1, 5, 7, 30), datetime(2026, 1, 5, 9, 0), 14.5])
-    sheet.append(["CYK1", 46027.5, 46027.5625, 4])  # Excel serials: 5 Jan 2026 12:00-13:30
+    sheet.append(["26", "Jens", "25-10-2026 02:30", "25-10-2026 02:10", 3])
+    sheet.append(["264", "Ole", datetime(2026, 1, 5, 7, 30), datetime(2026, 1, 5, 9, 0), 14.5])
+    sheet.append(["CYK1", "Eva", 46027.5, 46027.5625, 4])  # Excel serials: 12:00-13:30
     path = tmp_path / "rundture.xlsx"
     book.save(path)
     report = run(app, path)
@@ -162,6 +165,23 @@ def test_october_dst_night_and_excel_dates(app, register, tmp_path):
     assert stored["264"][1] == datetime(2026, 1, 5, 6, 30, tzinfo=UTC)
     assert stored["CYK1"][1] == datetime(2026, 1, 5, 11, 0, tzinfo=UTC)
     assert stored["CYK1"][2] == datetime(2026, 1, 5, 12, 30, tzinfo=UTC)
+    from openpyxl import load_workbook
+
+    from app.extensions import db
+    from app.models import ImportBatch
+
+    with app.app_context():
+        kept_path = (
+            Path(app.instance_path) / db.session.get(ImportBatch, report.batch_id).stored_path
+        )
+    kept = load_workbook(kept_path)
+    assert kept.sheetnames == ["Rundture"]
+    assert [c.value for c in kept["Rundture"][1]] == [
+        "Vehicle",
+        "Start time",
+        "End time",
+        "Distance (km)",
+    ]
 
 
 def test_windows_1252_tab_delimited_with_english_headers(app, register, tmp_path):
@@ -318,3 +338,38 @@ def test_import_dedup_and_undo_on_both_databases(any_db_app, tmp_path):
         undo_batch(db.session.get(ImportBatch, first.batch_id))
         assert db.session.scalar(select(func.count(RoundTrip.id))) == 1
     assert local(2026, 3, 2, 8, 0) == trips(app)[0][1]
+
+
+@pytest.mark.postgres
+def test_bulk_insert_skips_a_trip_stored_meanwhile(any_db_app):
+    """A key clash in the bulk insert (another import won the race) adds only the rest."""
+    from app.data.bulk import insert_round_trips
+    from app.extensions import db
+    from app.models import ImportBatch
+
+    app = any_db_app
+    register = make_register(app)
+    vid, nord = register["vehicles"]["26"], register["nord"]
+    stored = (vid, datetime(2026, 3, 2, 7, 0), datetime(2026, 3, 2, 9, 0), 20.0, 45.0, nord, 2)
+    new = (vid, datetime(2026, 3, 5, 7, 0), datetime(2026, 3, 5, 8, 0), 5.0, None, nord, 3)
+    with app.app_context():
+        batch = ImportBatch(kind="trips", file_name="x.csv", checksum="0" * 64)
+        db.session.add(batch)
+        db.session.flush()
+        assert insert_round_trips([stored, new], batch.id) == 1
+        db.session.commit()
+    assert len(trips(app)) == 2
+
+
+def test_file_without_personal_columns_is_kept_byte_for_byte(app, register, tmp_path):
+    from app.extensions import db
+    from app.models import ImportBatch
+
+    path = write(
+        tmp_path, "ren.csv", "Køretøj;Start;Slut;Km\n26;05-03-2026 08:00;05-03-2026 09:00;5\n"
+    )
+    report = run(app, path)
+    with app.app_context():
+        batch = db.session.get(ImportBatch, report.batch_id)
+        assert (Path(app.instance_path) / batch.stored_path).read_bytes() == path.read_bytes()
+        assert batch.stored_path.endswith(f"{batch.checksum}.csv")

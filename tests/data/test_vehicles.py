@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_token
@@ -388,3 +390,102 @@ def test_model_catalogue_starter_set_is_admin_only(app, admin_client, planner_cl
     with app.app_context():
         assert db.session.scalar(select(func.count(VehicleModel.id))) == 13
     assert "Tesla Model Y" in planner_client.get("/koeretoejer/modeller").text
+
+
+def test_model_catalogue_import_is_admin_only_and_round_trips(app, admin_client, planner_client):
+    from app.extensions import db
+    from app.models import VehicleModel
+
+    token = csrf_token(admin_client, "/koeretoejer/modeller")
+    admin_client.post("/koeretoejer/modeller/startsaet", data={"csrf_token": token})
+    exported = admin_client.get("/data/eksport/modeller.csv").data
+    text = exported.decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("Mærke;Model;Type;Plugin-hybrid;Drivmiddel")
+    changed = text.replace(
+        "Volkswagen;ID.3 Pure;Elbil;nej;El;;155;", "Volkswagen;ID.3 Pure;Elbil;nej;El;;160;"
+    )
+    changed += "Tesla;Model Y;Elbil;nej;El;;160;450;75000;Eget tilbud\r\n"
+    upload = {"kind": "models", "file": (io.BytesIO(changed.encode()), "modeller.csv")}
+    planner_token = csrf_token(planner_client, "/data/")
+    refused = planner_client.post(
+        "/data/upload",
+        data={**upload, "csrf_token": planner_token},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 403
+    upload = {"kind": "models", "file": (io.BytesIO(changed.encode()), "modeller.csv")}
+    preview = admin_client.post(
+        "/data/upload", data={**upload, "csrf_token": token}, content_type="multipart/form-data"
+    )
+    assert 'data-count="added">1<' in preview.text and 'data-count="updated">1<' in preview.text
+    assert 'data-count="skipped">11 <' in preview.text
+    upload_token = preview.text.split('name="token" value="')[1].split('"')[0]
+    saved = admin_client.post(
+        "/data/gem",
+        data={
+            "csrf_token": token,
+            "kind": "models",
+            "token": upload_token,
+            "file_name": "modeller.csv",
+        },
+    )
+    assert "Import nr." in saved.text
+    with app.app_context():
+        assert db.session.scalar(select(func.count(VehicleModel.id))) == 13
+        id3 = db.session.scalar(select(VehicleModel).where(VehicleModel.model == "ID.3 Pure"))
+        assert id3.wh_per_km == 160
+
+
+def test_undo_of_a_vehicle_import_is_refused_when_later_trips_use_the_vehicle(
+    app, register, planner_client, tmp_path
+):
+    from tests.data.conftest import fingerprint
+
+    vehicles_file = tmp_path / "nye.csv"
+    vehicles_file.write_text(
+        "Vognnummer;Type;Drivmiddel;Lokation\nNY9;Elcykel;El;Hjemmeplejen Syd\n", encoding="utf-8"
+    )
+    batch = run(app, vehicles_file)
+    trips_file = tmp_path / "ture.csv"
+    trips_file.write_text("Køretøj;Start;Slut;Km\nNY9;05-03-2026 08:00;05-03-2026 09:00;5\n")
+    assert run(app, trips_file, kind="trips").rows_added == 1
+    before = fingerprint(app)
+    token = csrf_token(planner_client, "/data/")
+    planner_client.post(f"/data/import/{batch.batch_id}/fortryd", data={"csrf_token": token})
+    page = planner_client.get("/data/").text
+    assert "kan ikke fortrydes: Køretøjet NY9 har fået 1 rundture siden" in page
+    assert fingerprint(app) == before
+
+
+@pytest.mark.postgres
+def test_register_import_and_undo_on_both_databases(any_db_app, tmp_path):
+    from app.data.service import undo_batch
+    from app.extensions import db
+    from app.models import ImportBatch
+    from tests.data.conftest import make_register
+
+    app = any_db_app
+    make_register(app)
+    before = _vehicle_values(app)
+    path = tmp_path / "v.csv"
+    path.write_text(
+        "Vognnummer;Type;Drivmiddel;Km/l;Lokation;Forvaltning;Afdeling;Leasing slut\n"
+        "264;Fossilbil;Diesel;21,5;Hjemmeplejen Syd;Teknik og Miljø;Vej og Park;31-12-2027\n"
+        "NY1;Elcykel;El;;Hjemmeplejen Nord;;;\n",
+        encoding="utf-8",
+    )
+    report = run(app, path)
+    assert report.ok and (report.rows_added, report.rows_updated) == (1, 1)
+    assert vehicle(app, "264").fuel.value == "diesel"
+    with app.app_context():
+        undo_batch(db.session.get(ImportBatch, report.batch_id))
+    assert _vehicle_values(app) == before  # every value as before (updated_at moves on)
+
+
+def _vehicle_values(app) -> list[dict]:
+    from app.extensions import db
+    from app.models import Vehicle
+    from app.vehicles.service import snapshot
+
+    with app.app_context():
+        return [snapshot(v) for v in db.session.scalars(select(Vehicle).order_by(Vehicle.id))]

@@ -16,7 +16,10 @@ def build_path(rule: Rule) -> str:
     values = {}
     for name, converter in rule._converters.items():
         kind = type(converter).__name__
-        values[name] = 1 if kind in ("IntegerConverter", "FloatConverter") else "x"
+        if kind == "AnyConverter":
+            values[name] = sorted(converter.items)[0]
+        else:
+            values[name] = 1 if kind in ("IntegerConverter", "FloatConverter") else "x"
     from flask import current_app
 
     adapter = current_app.url_map.bind("localhost")
@@ -59,6 +62,10 @@ def test_every_route_sends_anonymous_users_to_login(app):
                     assert response.status_code in (302, 400), (method, path)
                     if response.status_code == 302:
                         assert "/login" in response.location
+                elif rule.endpoint.startswith("api."):
+                    # The BI API wants a token, not a session: 401, never data.
+                    assert response.status_code == 401, (method, path, response.status_code)
+                    assert response.headers["WWW-Authenticate"].startswith("Bearer")
                 else:
                     assert response.status_code == 302, (method, path, response.status_code)
                     assert "/login" in response.location, (method, path)

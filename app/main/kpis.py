@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, func, select
 
 from app.extensions import db
-from app.models import FOSSIL_FREE_FUELS, Job, Location, RoundTrip, Vehicle, utcnow
+from app.models import FOSSIL_FREE_FUELS, Job, Location, RoundTrip, Scenario, Vehicle, utcnow
 
 
 @dataclass
@@ -20,6 +20,7 @@ class LandingKpis:
     fossil_free_share_pct: float | None
     period_end: datetime | None  # newest trip: the 30 days count back from here
     latest_jobs: list[Job]
+    latest_scenarios: list
 
 
 def landing_kpis() -> LandingKpis:
@@ -41,6 +42,9 @@ def landing_kpis() -> LandingKpis:
         .where(RoundTrip.start_time > start, RoundTrip.start_time <= end)
     ).one()
     latest_jobs = db.session.scalars(select(Job).order_by(Job.id.desc()).limit(5)).all()
+    latest_scenarios = db.session.scalars(
+        select(Scenario).order_by(Scenario.id.desc()).limit(5)
+    ).all()
     return LandingKpis(
         vehicles=vehicles or 0,
         locations=locations or 0,
@@ -49,4 +53,5 @@ def landing_kpis() -> LandingKpis:
         fossil_free_share_pct=(100.0 * ff_km / km) if km else None,
         period_end=newest,
         latest_jobs=list(latest_jobs),
+        latest_scenarios=list(latest_scenarios),
     )

@@ -175,6 +175,7 @@ class RoundTrip(db.Model):
     __tablename__ = "round_trip"
     __table_args__ = (
         # The natural key: re-importing a file or an overlapping period never duplicates.
+        # Its index also serves "trips of one vehicle in start order" (a leading prefix).
         UniqueConstraint("vehicle_id", "start_time", "end_time", name="uq_round_trip_natural"),
         Index("ix_round_trip_location_start", "location_id", "start_time"),
     )
@@ -196,10 +197,6 @@ class RoundTrip(db.Model):
     @property
     def duration_minutes(self) -> float:
         return (self.end_time - self.start_time).total_seconds() / 60
-
-
-# The vehicle index of the natural key covers "trips of one vehicle"; add start-time order.
-Index("ix_round_trip_vehicle_start", RoundTrip.vehicle_id, RoundTrip.start_time)
 
 
 class ImportBatch(db.Model):

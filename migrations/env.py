@@ -97,6 +97,11 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch migrations rebuild tables; with foreign keys enforced, dropping the old
+            # copy would cascade. The app turns them back on for every normal connection.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # end SQLAlchemy's autobegun transaction before Alembic's
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -105,6 +110,9 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")  # back to the app's default
+            connection.commit()
 
 
 if context.is_offline_mode():

@@ -9,6 +9,7 @@ take the `any_db_app` fixture run twice: on SQLite and on the PostgreSQL server 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import uuid
@@ -34,6 +35,7 @@ def port_open(host: str, port: int) -> bool:
         return False
 
 
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 POSTGRES_AVAILABLE = port_open(PG_HOST, PG_PORT)
 REDIS_AVAILABLE = port_open(REDIS_HOST, REDIS_PORT)
 requires_postgres = pytest.mark.skipif(
@@ -205,3 +207,28 @@ def real_worker(tmp_path, postgres_url):
 
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole run (Debian's, driven by Playwright)."""
+    if not CHROMIUM:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()

@@ -7,17 +7,15 @@ reason when Chromium is not installed (`./fleet test` installs it on Debian).
 
 from __future__ import annotations
 
-import shutil
 import threading
 from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import PASSWORD, create_user, make_app
+from tests.conftest import CHROMIUM, PASSWORD, create_user, make_app
 from tests.support import BackgroundWorker
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 pytestmark = pytest.mark.browser
@@ -30,28 +28,6 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "browser" in str(item.fspath):
             item.add_marker(skip)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@ progress bar finish, opens the results, downloads the XLSX and compares two scen
 
 from __future__ import annotations
 
+import io
+
 from playwright.sync_api import expect
 
 from tests.scenarios.conftest import DEMO_END, SHORT_START
@@ -45,7 +47,8 @@ def test_planner_runs_optimisation_and_compares(live_app, page, artifacts):
         page.get_by_role("link", name="Hent Excel (XLSX)").click()
     from openpyxl import load_workbook
 
-    workbook = load_workbook(download_info.value.path())
+    # Playwright saves downloads without a file extension; openpyxl wants a stream then.
+    workbook = load_workbook(io.BytesIO(download_info.value.path().read_bytes()))
     assert "Parametre" in workbook.sheetnames and "Køreplan" in workbook.sheetnames
 
     create_and_run(page, "Rådhuset i dag", "Simulering")

@@ -44,11 +44,12 @@ def test_planner_gets_403_on_admin_only_views(app, register, planner_client):
             assert planner_client.post(fill(rule), data={"csrf_token": token}).status_code == 403
 
 
-def test_anonymous_is_sent_to_login_also_from_the_api(app):
+def test_anonymous_is_sent_to_login_and_the_api_asks_for_a_token(app):
     client = app.test_client()
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith((*AREAS, "api.")) and "GET" in rule.methods:
-            assert client.get(fill(rule)).status_code == 302, rule.rule
+            expected = 401 if rule.endpoint.startswith("api.") else 302
+            assert client.get(fill(rule)).status_code == expected, rule.rule
 
 
 @pytest.mark.parametrize(

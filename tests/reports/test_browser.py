@@ -8,7 +8,7 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from tests.browser.conftest import browser, log_in  # noqa: F401 - the session's Chromium
+from tests.browser.conftest import log_in
 from tests.reports.conftest import ARTIFACTS
 from tests.support import BackgroundWorker
 
@@ -33,7 +33,7 @@ def report_server(report_app):
     thread.join(10)
 
 
-def test_edit_preview_make_and_download(browser, report_server, scenario_ids):  # noqa: F811
+def test_edit_preview_make_and_download(browser, report_server, scenario_ids):
     context = browser.new_context(locale="da-DK", base_url=report_server, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(60_000)

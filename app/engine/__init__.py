@@ -2,6 +2,10 @@
 
 No Flask and no database here: callers build a `Problem` from plain dataclasses and call
 `baseline`, `simulate` or `optimise`, each returning a `Result`.
+
+With several pools (and `solver.threads` >= 2) the pools are solved side by side in worker
+processes started with "spawn": a script that calls the engine at top level should do so
+under `if __name__ == "__main__":` (otherwise the engine falls back to one pool at a time).
 """
 
 from app.engine.errors import Cancelled, EngineError

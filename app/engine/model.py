@@ -33,8 +33,8 @@ class ModelData:
     pair_cost_dkk: np.ndarray  # (pairs,) objective cost if served by that class
     max_unserved_trips: int | None = None
     constant_dkk: float = 0.0  # cost of blocks outside this model (their lower bound)
-    # EV pairs of assignments that cannot share one vehicle (battery), as pair indices
-    energy_conflicts: np.ndarray | None = None  # (conflicts, 2)
+    # EV battery cuts: sets S of pair indices (one class) that one vehicle cannot drive
+    energy_cuts: list[np.ndarray] | None = None
     # optional caps for a CO2e target or a budget within one pool (yearly figures)
     co2e_cap_t: float | None = None
     pair_co2e_t: np.ndarray | None = None
@@ -115,18 +115,20 @@ def add_overlap_capacity(m: pyo.ConcreteModel, d: ModelData) -> None:
 
 
 def add_ev_energy_conflicts(m: pyo.ConcreteModel, d: ModelData) -> None:
-    """Two EV blocks whose km exceed the derated range plus what the stop between them can
-    recharge never share a vehicle: if both go to the class, it needs two vehicles.
-    (Valid for every plan, so the bound stays a bound; overlaps are already covered.)"""
-    if d.energy_conflicts is None or len(d.energy_conflicts) == 0:
+    """A set S of EV blocks that no single vehicle can drive in a row (the battery runs out
+    even with every possible recharge) needs two vehicles if all of S goes to the class:
+    sum(S) <= |S| - 2 + count. Valid for every plan (so the bound stays a bound) and binding
+    only when the class has one vehicle; overlaps are already covered by the capacity rows.
+    """
+    if not d.energy_cuts:
         return
-    conflicts = d.energy_conflicts
-    classes = d.pair_class[conflicts[:, 0]]
-    m.ENERGY_ROWS = pyo.RangeSet(0, len(conflicts) - 1)
+    cuts = d.energy_cuts
+    m.ENERGY_ROWS = pyo.RangeSet(0, len(cuts) - 1)
 
     def energy(_m, r):
-        k1, k2 = int(conflicts[r, 0]), int(conflicts[r, 1])
-        return m.assign[k1] + m.assign[k2] <= m.count[int(classes[r])]
+        members = cuts[r]
+        c = int(d.pair_class[members[0]])
+        return pyo.quicksum(m.assign[int(k)] for k in members) <= len(members) - 2 + m.count[c]
 
     m.ev_energy = pyo.Constraint(m.ENERGY_ROWS, rule=energy)
 

@@ -6,15 +6,16 @@ import multiprocessing
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from app.engine.errors import Cancelled, EngineError
 from app.engine.plan import EvRule, VehicleSlot, first_fit, try_insert
-from app.engine.prepare import Group, PoolData, Prepared, prepare
+from app.engine.prepare import Group, PoolData, Prepared, TripTimes, prepare
 from app.engine.report import fleet_lines, fuel_figures, peak_use, totals_from_trips, vehicle_usage
-from app.engine.solve import Classes, PoolCaps, PoolOutcome, solve_pool
+from app.engine.solve import Classes, PoolCaps, PoolOutcome, solve_pool, solve_pool_ladder
 from app.engine.types import (
     Alternative,
     FleetCount,
@@ -34,6 +35,9 @@ TARGET_BISECTION_STEPS = 10
 LEAST_CO2E_PRICE = 1e8
 # Re-solves of a pool after the EV energy check rejected blocks of the plan.
 ENERGY_RESOLVE_ROUNDS = 3
+# Larger pools go straight to the repair (re-plan on other vehicles or add one): a re-solve
+# of a big pool costs more than the few trips the battery check moves.
+ENERGY_RESOLVE_MAX_BLOCKS = 3000
 # Below this many blocks in all pools together, worker processes cost more than they save.
 PARALLEL_MIN_BLOCKS = 5000
 
@@ -180,10 +184,53 @@ def _split_counts(
 
 def _pool_job(args: tuple) -> tuple[PoolOutcome, Classes]:
     """Runs in a worker process: one pool, no callbacks (the parent checks cancel)."""
-    pool, params, co2_price, scale, fixed, deadline, caps = args
+    pool, params, co2_price, scale, fixed, deadline, caps, trips = args
     return solve_pool(
-        pool, params, co2_price, scale, fixed, deadline, lambda: None, None, caps=caps
+        pool, params, co2_price, scale, fixed, deadline, lambda: None, None, caps=caps, trips=trips
     )
+
+
+def _solve_pools_in_processes(
+    prepared: Prepared,
+    co2_price: float,
+    fixed: list,
+    run: _Run,
+    pct_range: tuple[int, int],
+    caps: list,
+    workers: int,
+    deadline: float,
+) -> list[tuple[PoolOutcome, Classes]]:
+    """One worker process per pool at a time, one HiGHS thread each."""
+    params = prepared.params
+    lo, hi = pct_range
+    n_pools = len(prepared.pools)
+    one_thread = replace(params, solver=replace(params.solver, threads=1))
+    trips = prepared.trips
+    times = TripTimes(trips.start, trips.end, trips.km)  # what the battery check needs
+    jobs = [
+        (pool, one_thread, co2_price, prepared.scale, fixed[i], deadline, caps[i], times)
+        for i, pool in enumerate(prepared.pools)
+    ]
+    out: list = [None] * n_pools
+    # spawn, not fork: a forked child inherits HiGHS' thread scheduler without its
+    # threads (HiGHS then refuses another thread count or waits forever)
+    context = multiprocessing.get_context("spawn")
+    executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    try:
+        pending = {executor.submit(_pool_job, job): i for i, job in enumerate(jobs)}
+        while pending:
+            # poll so that a cancel request is seen within half a second
+            finished, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            for future in finished:
+                out[pending.pop(future)] = future.result()
+            run.report(int(lo + (hi - lo) * (n_pools - len(pending)) / n_pools), "Løser")
+    except BaseException:
+        for process in list(getattr(executor, "_processes", {}).values()):
+            process.terminate()  # only our own worker processes
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    executor.shutdown(wait=True)
+    return out
 
 
 def _solve_pools(
@@ -203,31 +250,17 @@ def _solve_pools(
     fixed = [None if fixed_counts is None else fixed_counts[i] for i in range(n_pools)]
     workers = min(params.solver.threads, n_pools)
     big = sum(len(p.blocks) for p in prepared.pools) >= PARALLEL_MIN_BLOCKS
-    if workers >= 2 and big:
-        one_thread = replace(params, solver=replace(params.solver, threads=1))
-        jobs = [
-            (pool, one_thread, co2_price, prepared.scale, fixed[i], deadline, caps[i])
-            for i, pool in enumerate(prepared.pools)
-        ]
-        out: list = [None] * n_pools
-        context = multiprocessing.get_context("fork")
-        executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    daemon = multiprocessing.current_process().daemon  # daemons may not have children
+    if workers >= 2 and big and not daemon:
         try:
-            pending = {executor.submit(_pool_job, job): i for i, job in enumerate(jobs)}
-            while pending:
-                # poll so that a cancel request is seen within half a second
-                finished, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    out[pending.pop(future)] = future.result()
-                run.report(int(lo + (hi - lo) * (n_pools - len(pending)) / n_pools), "Løser")
-        except BaseException:
-            for process in list(getattr(executor, "_processes", {}).values()):
-                process.terminate()  # only our own worker processes
-            executor.shutdown(wait=False, cancel_futures=True)
-            raise
-        executor.shutdown(wait=True)
-        return out
+            return _solve_pools_in_processes(
+                prepared, co2_price, fixed, run, pct_range, caps, workers, deadline
+            )
+        except BrokenProcessPool:
+            # e.g. a caller's main module without `if __name__ == "__main__":` under spawn
+            run.add("parallel_failed", 1.0)
     out = []
+
     for i, pool in enumerate(prepared.pools):
         share = lo + (hi - lo) * i / max(1, n_pools)
         run.report(int(share), "Bygger model")
@@ -247,6 +280,7 @@ def _solve_pools(
                 run.check_cancel,
                 on_solve,
                 caps=caps[i],
+                trips=prepared.trips,
             )
         )
     return out
@@ -429,7 +463,8 @@ def _plan(prepared: Prepared, sol: FleetSolution, can_add: bool, run: _Run) -> P
         counts = sol.group_counts[p]
         pool_plan = _first_fit_pool(prepared, pool, cl, out, counts)
         forbidden = None
-        for _round in range(ENERGY_RESOLVE_ROUNDS):
+        rounds = ENERGY_RESOLVE_ROUNDS if len(pool.blocks) <= ENERGY_RESOLVE_MAX_BLOCKS else 0
+        for _round in range(rounds):
             if not pool_plan.left_over or time.monotonic() > run.deadline - 1.0:
                 break
             if forbidden is None:
@@ -448,6 +483,7 @@ def _plan(prepared: Prepared, sol: FleetSolution, can_add: bool, run: _Run) -> P
                 None,
                 caps=sol.caps[p],
                 forbidden=forbidden,
+                trips=prepared.trips,
             )
             run.add("solve", time.perf_counter() - t0)
             if again.block_class is None:
@@ -615,22 +651,76 @@ def _fleet_key(sol: FleetSolution) -> tuple:
     return tuple(tuple(c) for c in sol.group_counts)
 
 
+def _ladder_job(args: tuple) -> list:
+    """Runs in a worker process: the whole CO2-price ladder of one pool."""
+    pool, params, prices, scale, deadline = args
+    return solve_pool_ladder(pool, params, prices, scale, deadline)
+
+
+def _ladder(prepared: Prepared, prices: list[float], run: _Run) -> list[list]:
+    """Per pool, the outcomes at each price (side by side in processes when it pays)."""
+    params = prepared.params
+    pools = prepared.pools
+    workers = min(params.solver.threads, len(pools))
+    big = sum(len(p.blocks) for p in pools) >= PARALLEL_MIN_BLOCKS
+    if workers >= 2 and big and not multiprocessing.current_process().daemon:
+        one_thread = replace(params, solver=replace(params.solver, threads=1))
+        jobs = [(pool, one_thread, prices, prepared.scale, run.deadline) for pool in pools]
+        context = multiprocessing.get_context("spawn")
+        executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        out: list = [None] * len(pools)
+        try:
+            pending = {executor.submit(_ladder_job, job): i for i, job in enumerate(jobs)}
+            while pending:
+                finished, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    out[pending.pop(future)] = future.result()
+                run.report(70 + 20 * (len(pools) - len(pending)) // len(pools), "Alternativer")
+        except BrokenProcessPool:
+            executor.shutdown(wait=False, cancel_futures=True)
+        except BaseException:
+            for process in list(getattr(executor, "_processes", {}).values()):
+                process.terminate()  # only our own worker processes
+            executor.shutdown(wait=False, cancel_futures=True)
+            raise
+        else:
+            executor.shutdown(wait=True)
+            return out
+    out = []
+    for i, pool in enumerate(pools):
+        run.report(70 + 20 * i // max(1, len(pools)), "Alternativer")
+        out.append(solve_pool_ladder(pool, params, prices, prepared.scale, run.deadline))
+    return out
+
+
 def _alternatives(
     prepared: Prepared, main: FleetSolution, run: _Run
 ) -> tuple[list[Alternative], list[str]]:
+    """Distinct fleets along a ladder of CO2 prices; each pool's model is built once."""
     params = prepared.params
+    prices = sorted(set(ALTERNATIVE_CO2_PRICES) - {params.co2_value_dkk_per_t})
+    if time.monotonic() > run.deadline - 2.0:
+        return [], ["Tidsgrænsen tillod ingen alternativer."]
+    per_pool = _ladder(prepared, prices, run)
     out: list[Alternative] = []
     seen = {_fleet_key(main)}
     warnings = []
-    prices = sorted(set(ALTERNATIVE_CO2_PRICES) - {params.co2_value_dkk_per_t})
-    for i, price in enumerate(prices):
-        if time.monotonic() > run.deadline - 2.0:
+    for j, price in enumerate(prices):
+        solved = [pool_out[j] for pool_out in per_pool]
+        if any(x is None for x in solved):
             warnings.append("Tidsgrænsen tillod ikke alle alternativer.")
             break
-        pct = 70 + 20 * i // max(1, len(prices))
-        sol = _solve_all(prepared, price, None, run, (pct, pct))
-        if sol.status not in ("optimal", "time_limit"):
+        pools = [
+            (pool, cl, outcome) for pool, (outcome, cl) in zip(prepared.pools, solved, strict=True)
+        ]
+        statuses = [outcome.status for _, _, outcome in pools]
+        if any(st not in ("optimal", "time_limit") for st in statuses):
             continue
+        for _, _, outcome in pools:
+            run.add("model_build", outcome.timings.get("model_build", 0.0))
+            run.add("solve", outcome.timings.get("solve", 0.0))
+        sol = FleetSolution(price, _overall_status(statuses), [], pools, None, None)
+        sol.group_counts = [_split_counts(p, cl, o.counts, None) for p, cl, o in pools]
         key = _fleet_key(sol)
         if key in seen:
             continue

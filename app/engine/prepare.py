@@ -224,6 +224,15 @@ class TripArrays:
         return len(self.ids)
 
 
+@dataclass(slots=True)
+class TripTimes:
+    """The trip figures the EV battery check needs (indexed like TripArrays)."""
+
+    start: np.ndarray
+    end: np.ndarray
+    km: np.ndarray
+
+
 def trip_arrays(
     trips: list[Trip], vehicles: list[Vehicle], start: date, end: date, locations: list[str]
 ) -> TripArrays:

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.contrib.solver.common.factory import SolverFactory
 from pyomo.contrib.solver.common.results import TerminationCondition
 
-from app.engine.model import ModelData, build_model
+from app.engine.model import ModelData, add_costs, build_model
 from app.engine.parameters import Parameters
 from app.engine.prepare import Group, PoolData, max_overlap, overlap_profile
 from app.engine.types import VehicleType
@@ -76,6 +76,7 @@ def make_classes(
     scale: float,
     fixed_counts: list[int] | None,
     rules_need_all_pairs: bool,
+    dominance: bool = True,
 ) -> Classes:
     groups = pool.groups
     by_key: dict[tuple, list[int]] = {}
@@ -110,7 +111,7 @@ def make_classes(
         # dominance: a class beaten on eligibility, fixed and per-km cost by an unlimited
         # class keeps only its locked vehicles
         unlimited = [all(groups[i].upper is None for i in ix) for ix in members]
-        for c in range(n):
+        for c in range(n if dominance else 0):
             for h in range(n):
                 if h == c or not unlimited[h] or upper[c] == lower[c]:
                     continue
@@ -160,12 +161,73 @@ def _status_of(results) -> str:
 
 def _values(m: pyo.ConcreteModel, results) -> tuple[np.ndarray, np.ndarray]:
     values = results.solution_loader.get_vars()
-    counts = np.array([values.get(m.count[c], 0.0) for c in m.CLASSES], dtype=float)
-    assign = np.array([values.get(m.assign[k], 0.0) for k in m.PAIRS], dtype=float)
+
+    def value(var) -> float:
+        # a fixed variable may be left out of the solver's columns: it keeps its value
+        got = values.get(var)
+        return float(var.value or 0.0) if got is None else float(got)
+
+    counts = np.array([value(m.count[c]) for c in m.CLASSES], dtype=float)
+    assign = np.array([value(m.assign[k]) for k in m.PAIRS], dtype=float)
     return counts, assign
 
 
-def run_highs(m: pyo.ConcreteModel, params: Parameters, time_limit_s: float) -> HighsOutcome:
+# The model does not change between our solves except for variables we name, so the
+# persistent solver need not walk the whole model again (seconds on a big pool).
+NO_AUTO_UPDATES = {
+    "check_for_new_or_removed_constraints": False,
+    "check_for_new_or_removed_vars": False,
+    "check_for_new_or_removed_params": False,
+    "check_for_new_objective": False,
+    "update_constraints": False,
+    "update_vars": False,
+    "update_parameters": False,
+    "update_named_expressions": False,
+    "update_objective": False,
+}
+
+
+def _with_counts_rounded_up(m, solver, common, params, lp_counts, lp_objective, time_left_s):
+    """Round the LP's fractional counts up, fix them and solve the LP again: with the counts
+    fixed it is very often integral. If that plan is within `rel_gap` of the first LP's
+    objective (a lower bound of the MIP), it is proven good enough; otherwise None."""
+    count_vars = [m.count[c] for c in m.CLASSES]
+    for var, value in zip(count_vars, lp_counts.tolist(), strict=True):
+        upper = var.ub if var.ub is not None else np.inf
+        var.fix(min(upper, max(var.lb or 0, float(np.ceil(value - 1e-6)))))
+    try:
+        solver.update_variables(count_vars)
+        results = solver.solve(
+            m,
+            auto_updates=NO_AUTO_UPDATES,
+            time_limit=max(1.0, time_left_s),
+            solver_options={"solve_relaxation": True, "output_flag": False},
+            **common,
+        )
+        if _status_of(results) != "optimal" or results.incumbent_objective is None:
+            return None
+        counts, assign = _values(m, results)
+        if np.any(np.abs(assign - np.round(assign)) > 1e-6):
+            return None
+        objective = float(results.incumbent_objective)
+        if (objective - lp_objective) / max(abs(objective), 1e-9) > params.solver.rel_gap:
+            return None
+        return HighsOutcome(
+            "optimal", objective, lp_objective, np.round(counts).astype(np.int64), assign > 0.5
+        )
+    finally:
+        for var in count_vars:
+            var.unfix()
+        solver.update_variables(count_vars)
+
+
+def run_highs(
+    m: pyo.ConcreteModel,
+    params: Parameters,
+    time_limit_s: float,
+    solver=None,
+    first_updates: dict | None = None,
+) -> HighsOutcome:
     """HiGHS through pyomo.contrib.solver; a non-optimal end is a status, not an exception.
 
     The LP relaxation is solved first: on these interval models it is very often integral,
@@ -174,7 +236,7 @@ def run_highs(m: pyo.ConcreteModel, params: Parameters, time_limit_s: float) -> 
     the root node, while the whole solve without it took 10 s.
     """
     started = time.monotonic()
-    solver = SolverFactory("highs")
+    solver = solver or SolverFactory("highs")
     common = {
         "load_solutions": False,
         "raise_exception_on_nonoptimal_result": False,
@@ -184,6 +246,7 @@ def run_highs(m: pyo.ConcreteModel, params: Parameters, time_limit_s: float) -> 
         m,
         time_limit=max(1.0, float(time_limit_s)),
         solver_options={"solve_relaxation": True, "output_flag": False},
+        **({} if first_updates is None else {"auto_updates": first_updates}),
         **common,
     )
     status = _status_of(results)
@@ -199,11 +262,23 @@ def run_highs(m: pyo.ConcreteModel, params: Parameters, time_limit_s: float) -> 
             return HighsOutcome(
                 "optimal", objective, objective, np.round(counts).astype(np.int64), assign > 0.5
             )
+        rounded = _with_counts_rounded_up(
+            m,
+            solver,
+            common,
+            params,
+            counts,
+            objective,
+            float(time_limit_s) - (time.monotonic() - started),
+        )
+        if rounded is not None:
+            return rounded
     elif status == "optimal":  # an empty model: nothing to decide
         return HighsOutcome("optimal", 0.0, 0.0, None, None)
     remaining = float(time_limit_s) - (time.monotonic() - started)
     results = solver.solve(
         m,
+        auto_updates=NO_AUTO_UPDATES,  # nothing changed since the LP but the count bounds
         time_limit=max(1.0, remaining),
         rel_gap=params.solver.rel_gap,
         solver_options={
@@ -266,8 +341,9 @@ def energy_conflicts(
         start = blocks.start[b_of]
         trip_end = blocks.end[b_of] - changeover_s  # the trip's own end
         window = min_stop_s + capacity / km_per_s  # farther apart: a full recharge fits
+        longest = float((trip_end - start).max())  # a partner may start this long before
         for i in np.nonzero(km > capacity / 2.0)[0]:
-            lo = np.searchsorted(start, start[i] - window - (trip_end[i] - start[i]), "left")
+            lo = np.searchsorted(start, start[i] - window - longest, "left")
             hi = np.searchsorted(start, trip_end[i] + window, "right")
             for j in range(lo, hi):
                 if j == i or (km[j] > capacity / 2.0 and j < i):
@@ -379,6 +455,83 @@ def _initial_days(pool: PoolData, greedy: np.ndarray, cl: Classes, fixed: bool) 
     return np.unique(np.concatenate(chosen)) if chosen else np.zeros(0, dtype=np.int64)
 
 
+ENERGY_ROW_ROUNDS = 10
+ENERGY_CUT_MAX_PAIRS = 20_000
+
+
+def _violated_conflicts(conflicts: np.ndarray, data: ModelData, result) -> list[np.ndarray]:
+    if len(conflicts) == 0 or result.assign is None or result.counts is None:
+        return []
+    both = result.assign[conflicts[:, 0]] & result.assign[conflicts[:, 1]]
+    few = result.counts[data.pair_class[conflicts[:, 0]]] < 2
+    return list(conflicts[both & few])
+
+
+def _chain_cuts(
+    pool: PoolData,
+    cl: Classes,
+    params: Parameters,
+    trips,
+    model_blocks: np.ndarray,
+    pair_b: np.ndarray,
+    pair_c: np.ndarray,
+    result,
+) -> list[np.ndarray]:
+    """For EV classes with one vehicle: if the blocks the model gave it cannot be driven in
+    a row, a minimal such run of blocks (found by dropping blocks while it still fails)."""
+    from app.engine.plan import EvRule, ev_drive
+
+    if result.assign is None or result.counts is None or trips is None:
+        return []
+    n_classes = len(cl.members)
+    pairs = zip(pair_b.tolist(), pair_c.tolist(), strict=True)
+    pair_of = {(int(model_blocks[b]), c): k for k, (b, c) in enumerate(pairs)}
+    cuts = []
+    blocks = pool.blocks
+    for c in range(n_classes):
+        rule = EvRule.of(pool.groups[cl.members[c][0]], params)
+        if rule is None or result.counts[c] != 1:
+            continue
+        chosen = sorted(
+            int(model_blocks[pair_b[k]]) for k in np.nonzero(result.assign & (pair_c == c))[0]
+        )
+
+        def runs(sequence: list[int], rule=rule) -> bool:
+            members = [blocks.trip_order[blocks.ptr[b] : blocks.ptr[b + 1]] for b in sequence]
+            flat = np.concatenate(members) if members else np.zeros(0, dtype=np.int64)
+            return ev_drive(trips, flat, rule, rule.capacity_km, None) is not None
+
+        if runs(chosen):
+            continue
+        # the shortest failing prefix, then drop blocks that are not needed for the failure
+        lo, hi = 1, len(chosen)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if runs(chosen[:mid]):
+                lo = mid + 1
+            else:
+                hi = mid
+        failing = chosen[:lo]
+        for b in list(failing[:-1]):
+            trial = [x for x in failing if x != b]
+            if not runs(trial):
+                failing = trial
+        if len(failing) >= 2:
+            cuts.append(np.array([pair_of[(b, c)] for b in failing], dtype=np.int64))
+    return cuts
+
+
+def _long_ev_blocks(pool: PoolData, cl: Classes, choice: np.ndarray) -> np.ndarray:
+    """Blocks given to an EV class that are longer than half its derated range (only such
+    blocks can take part in an energy conflict)."""
+    out = np.zeros(len(pool.blocks), dtype=bool)
+    for c, members in enumerate(cl.members):
+        group = pool.groups[members[0]]
+        if group.type == VehicleType.EV:
+            out |= (choice == c) & (pool.blocks.km > group.derated_range_km / 2.0)
+    return out
+
+
 def solve_pool(
     pool: PoolData,
     params: Parameters,
@@ -390,6 +543,7 @@ def solve_pool(
     on_solve: Callable[[float | None], None] | None = None,
     caps: PoolCaps | None = None,
     forbidden: np.ndarray | None = None,
+    trips=None,
 ) -> tuple[PoolOutcome, Classes]:
     """The cheapest counts and assignment for one pool at one CO2 price.
 
@@ -419,9 +573,10 @@ def solve_pool(
     if need_all:
         in_model = np.ones(n_blocks, dtype=bool)
     else:
-        in_model = np.isin(
-            pool.blocks.day, _initial_days(pool, greedy, cl, fixed_counts is not None)
-        )
+        days = _initial_days(pool, greedy, cl, fixed_counts is not None)
+        # days where the cheapest choice puts a long trip on an EV: the battery may bite
+        days = np.union1d(days, pool.blocks.day[_long_ev_blocks(pool, cl, greedy)])
+        in_model = np.isin(pool.blocks.day, days)
     outcome = PoolOutcome("optimal")
     while True:
         check_cancel()
@@ -446,7 +601,8 @@ def solve_pool(
             max_unserved_trips=rules.max_trips_per_pool,
             constant_dkk=float(greedy_cost[~in_model].sum()),
         )
-        data.energy_conflicts = energy_conflicts(pool, cl, params, model_blocks, pair_b, pair_c)
+        conflicts = energy_conflicts(pool, cl, params, model_blocks, pair_b, pair_c)
+        data.energy_cuts = []
         if capped:
             _add_cap_data(data, pool, cl, params, scale, model_blocks, pair_b, pair_c, caps)
         t0 = time.perf_counter()
@@ -462,6 +618,22 @@ def solve_pool(
             result = HighsOutcome("optimal", objective, objective, cl.lower.copy(), None)
         else:
             result = run_highs(m, params, deadline - time.monotonic())
+            # energy rows only bind when a class has fewer than two vehicles, and they spoil
+            # the LP's integrality: add just the violated ones and solve again
+            # (rebuilding a big model for a cut costs more than the plan's repair)
+            rounds = ENERGY_ROW_ROUNDS if len(pair_b) <= ENERGY_CUT_MAX_PAIRS else 0
+            for _ in range(rounds):
+                new_cuts = _violated_conflicts(conflicts, data, result)
+                new_cuts += _chain_cuts(
+                    pool, cl, params, trips, model_blocks, pair_b, pair_c, result
+                )
+                if not new_cuts:
+                    break
+                data.energy_cuts += new_cuts
+                t2 = time.perf_counter()
+                m = build_model(data)
+                timings["model_build"] += time.perf_counter() - t2
+                result = run_highs(m, params, deadline - time.monotonic())
         timings["solve"] += time.perf_counter() - t1
         outcome.solves += 1
         if on_solve is not None:
@@ -508,3 +680,81 @@ def solve_pool(
         in_model |= np.isin(pool.blocks.day, extra)
     outcome.timings = timings
     return outcome, cl
+
+
+# --------------------------------------------------------------------------- ladder
+OBJECTIVE_ONLY_UPDATES = {**NO_AUTO_UPDATES, "check_for_new_objective": True}
+
+
+def solve_pool_ladder(
+    pool: PoolData,
+    params: Parameters,
+    co2_prices: list[float],
+    scale: float,
+    deadline: float,
+) -> list[tuple[PoolOutcome, Classes] | None]:
+    """One pool at several CO2 prices (the alternatives): the model is built and handed to
+    HiGHS once; between prices only the objective changes, and the LP restarts from the
+    previous basis. All days and all eligible pairs are in the model, so it is the same
+    for every price; no dominance shrinking (it depends on the price)."""
+    out: list[tuple[PoolOutcome, Classes] | None] = []
+    solver = SolverFactory("highs")
+    # alternatives are a guide along the trade-off: a 1 % gap is proof enough for them
+    params = replace(
+        params, solver=replace(params.solver, rel_gap=max(params.solver.rel_gap, 0.01))
+    )
+    m = None
+    for index, price in enumerate(co2_prices):
+        if time.monotonic() > deadline - 1.0:
+            out.append(None)
+            continue
+        # each remaining price gets an equal share of the time left
+        share_s = (deadline - time.monotonic()) / (len(co2_prices) - index)
+        cl = make_classes(pool, params, price, scale, None, True, dominance=False)
+        if pool.must_serve.any() and (pool.must_serve & ~cl.useful.any(axis=1)).any():
+            out.append((PoolOutcome("infeasible"), cl))
+            continue
+        pair_b, pair_c = np.nonzero(cl.useful)
+        data = ModelData(
+            class_fixed_dkk=cl.fixed_dkk,
+            class_lower=cl.lower,
+            class_upper=cl.upper,
+            block_start=pool.blocks.start,
+            block_end=pool.blocks.end,
+            block_unserved_dkk=np.where(pool.must_serve, 0.0, cl.unserved_dkk),
+            block_trips=pool.blocks.trips,
+            block_must_serve=pool.must_serve,
+            pair_block=pair_b,
+            pair_class=pair_c,
+            pair_cost_dkk=cl.served_dkk[pair_b, pair_c],
+            max_unserved_trips=params.unserved.max_trips_per_pool,
+        )
+        t0 = time.perf_counter()
+        if len(pair_b) == 0:
+            objective = float(cl.fixed_dkk @ cl.lower + data.block_unserved_dkk.sum())
+            result = HighsOutcome("optimal", objective, objective, cl.lower.copy(), None)
+            build_s = 0.0
+        else:
+            if m is None:
+                m = build_model(data)
+                updates = None
+            else:
+                m.del_component(m.cost)
+                add_costs(m, data)
+                updates = OBJECTIVE_ONLY_UPDATES
+            build_s = time.perf_counter() - t0
+            if m.trivially_infeasible:
+                result = HighsOutcome("infeasible", None, None, None, None)
+            else:
+                result = run_highs(m, params, share_s, solver=solver, first_updates=updates)
+        outcome = PoolOutcome(result.status, result.objective, result.bound, result.counts, None)
+        outcome.timings = {"model_build": build_s, "solve": time.perf_counter() - t0 - build_s}
+        if result.objective is not None:
+            block_class = np.full(len(pool.blocks), -1, dtype=np.int64)
+            if result.assign is not None and len(pair_b):
+                block_class[pair_b[result.assign]] = pair_c[result.assign]
+            outcome.block_class = block_class
+            if outcome.counts is None:
+                outcome.counts = cl.lower.copy()
+        out.append((outcome, cl))
+    return out

@@ -13,17 +13,15 @@ the same (size, seed) always gives the same data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from app.engine.types import CandidateModel, Fuel, Trip, Vehicle, VehicleType
-
-if TYPE_CHECKING:
-    from app.engine import Problem
+from app.engine.parameters import Parameters
+from app.engine.types import CandidateModel, Fuel, Problem, Trip, Vehicle, VehicleType
 
 LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
 
@@ -200,8 +198,6 @@ def resolve_spec(size_or_spec: str | Spec) -> Spec:
 
 def generate(size_or_spec: str | Spec, seed: int = 0) -> Problem:
     """A `Problem` of the given size ("S", "M", "L") or `Spec`, deterministic for `seed`."""
-    from app.engine import Parameters, Problem
-
     data = generate_data(size_or_spec, seed)
     return Problem(
         data.trips, data.vehicles, data.candidates, Parameters.from_dict(data.parameters)
@@ -424,7 +420,3 @@ def fixed_holidays(start: date, end: date) -> list[date]:
         holidays += [date(year, 1, 1), date(year, 12, 24), date(year, 12, 25), date(year, 12, 26)]
         holidays += [date(year, 12, 31), date(year, 6, 5)]
     return [d for d in holidays if start <= d <= end]
-
-
-def with_overrides(spec: Spec, **changes: Any) -> Spec:
-    return replace(spec, **changes)

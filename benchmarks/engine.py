@@ -289,7 +289,7 @@ def machine() -> str:
 def append_results(rows: list[dict], args: argparse.Namespace) -> None:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     section = [
-        f"## {when}: sizes {' '.join(args.sizes)}, seed {args.seed}",
+        f"## Engine ({when}, benchmarks/engine.py): sizes {' '.join(args.sizes)}, seed {args.seed}",
         "",
         f"Machine: {machine()}. Optimise alternatives: {'on' if args.alternatives else 'off'}.",
         "Tree RSS: sampled peak of the summed RSS of the benchmark process and the engine's"

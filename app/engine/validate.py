@@ -85,13 +85,16 @@ def read_settings(problem: Any, result: Result | None = None) -> Settings:
     used = (result.parameters or {}).get("period") if result is not None else None
     # The spec's default period is first..last trip day; when the problem left it open,
     # read the period the engine reports using (checked against the trips in `validate`).
+    today = date.today()
     if start is None:
-        start = (used or {}).get("start") or min(local(t.start).date() for t in trips).isoformat()
+        first = min((local(t.start).date() for t in trips), default=today)
+        start = (used or {}).get("start") or first.isoformat()
     if end is None:
-        end = (used or {}).get("end") or max(local(t.end).date() for t in trips).isoformat()
+        last = max((local(t.end).date() for t in trips), default=today)
+        end = (used or {}).get("end") or last.isoformat()
     period_end = date.fromisoformat(str(end))
     decision = values.get("decision_date")
-    windows = {
+    bike_rules = {
         kind: BikeRule(
             max_km=float(values[key]["max_km"]),
             speed_kmh=float(values[key]["speed_kmh"]),
@@ -118,7 +121,7 @@ def read_settings(problem: Any, result: Result | None = None) -> Settings:
         ev_derating_pct=float(values["ev"]["winter_derating_pct"]),
         charger_kw=float(values["ev"]["charger_kw"]),
         min_charging_min=float(values["ev"]["min_charging_minutes"]),
-        bikes=windows,
+        bikes=bike_rules,
         shifts={
             loc: tuple((hhmm_to_minutes(a), hhmm_to_minutes(z)) for a, z in w)
             for loc, w in (values.get("shifts") or {}).items()
@@ -146,7 +149,7 @@ def epoch_minutes(moment: datetime) -> float:
     return local(moment).timestamp() / 60.0
 
 
-def minute_of_day(moment: datetime) -> int:
+def minute_of_day(moment: datetime) -> float:
     lt = local(moment)
     return lt.hour * 60 + lt.minute + lt.second / 60.0
 
@@ -378,7 +381,7 @@ def ineligibility(trip: Trip, group: Group, settings: Settings) -> str | None:
 class ShiftOccurrence:
     """One crew's shift: the trips one real vehicle drove in one shift on one day."""
 
-    key: tuple  # (location, vehicle_id, day the shift opened, shift index)
+    key: tuple  # (pool, vehicle_id, day the shift opened, opening minute)
     opens: float  # epoch minutes
     closes: float
 
@@ -388,14 +391,17 @@ def shift_occurrence(
 ) -> ShiftOccurrence | None:
     """The shift a trip belongs to (by its local start), or None outside shifts.
 
-    Only trips of a known vehicle form blocks: without a crew's vehicle there is no crew.
+    The block is the vehicle's trips in that shift occurrence, whichever of the pool's
+    locations they start from. Only trips of a known vehicle form blocks: without a crew's
+    vehicle there is no crew.
     """
     shifts = settings.shifts.get(trip.location)
     if not shifts or trip.vehicle_id not in known_vehicles:
         return None
     start = local(trip.start)
     minute = minute_of_day(start)
-    for index, (open_min, close_min) in enumerate(shifts):
+    pool = "+".join(sorted(pool_of_location(settings, trip.location)))
+    for open_min, close_min in shifts:
         length = close_min - open_min if close_min > open_min else close_min + 1440 - open_min
         for days_back in (0, 1):
             opened = start.date() - timedelta(days=days_back)
@@ -405,7 +411,7 @@ def shift_occurrence(
                     datetime.combine(opened, datetime.min.time()) + timedelta(minutes=open_min)
                 )
                 return ShiftOccurrence(
-                    (trip.location, trip.vehicle_id, opened, index), opens, opens + length
+                    (pool, trip.vehicle_id, opened, open_min), opens, opens + length
                 )
     return None
 
@@ -610,7 +616,8 @@ def check_timing_and_shifts(
             shown = sorted(str(v) for v in vehicles)
             messages.add(
                 "shifts",
-                f"block of {key[1]} at {key[0]} on {key[2]} shift {key[3]} is split: {shown}",
+                f"block of {key[1]} in {key[0]}, shift opening {key[2]}"
+                f" {key[3] // 60:02d}:{key[3] % 60:02d} is split: {shown}",
             )
 
     changeover = settings.changeover_min

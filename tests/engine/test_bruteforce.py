@@ -1,13 +1,18 @@
 """The engine's optimum equals a brute-force optimum computed straight from the spec.
 
-On tiny instances (up to 8 trips, up to 3 vehicle groups) we enumerate every assignment of
-the units (trips, or shift blocks) to a group or to "unserved". For each group the number of
+On tiny instances (40 seeded random ones with up to 8 trips and 3 vehicle groups, plus
+handpicked edge cases) we enumerate every assignment of the units (trips, or shift blocks)
+to a group or to "unserved". For each group the number of
 vehicles a set of units needs is found by trying every way to split them into vehicle chains
 (timing with changeover, and the EV battery with recharging at long stops), not by the
 interval-graph shortcut the engine uses. The counts follow: for `optimise` the cheapest
 allowed count (at least the locked vehicles), for `simulate` the requested ones. The
 objective is computed here from the spec's formulas, independently of the engine and of the
-validator; every engine result is also run through the validator.
+validator; every engine result is also run through the validator. CO2e targets (least
+money) and budgets (least CO2e) are checked the same way over the same enumeration.
+
+The solver runs with rel_gap 0, so the engine must also prove its optimum (status optimal).
+Findings are written up in tests/engine/FINDINGS.md.
 """
 
 from __future__ import annotations
@@ -96,8 +101,17 @@ def brute_groups(problem: Problem, params: Parameters, decision: date) -> list[B
     pool_of = pool_names(problem, params)
     by_key: dict[tuple, list[Vehicle]] = {}
     for v in problem.vehicles:
-        key = (v.location, v.type, v.fuel, v.km_per_litre, v.wh_per_km, v.range_km,
-               v.yearly_cost_dkk, v.make, v.model)  # fmt: skip
+        key = (
+            v.location,
+            v.type,
+            v.fuel,
+            v.km_per_litre,
+            v.wh_per_km,
+            v.range_km,
+            v.yearly_cost_dkk,
+            v.make,
+            v.model,
+        )
         by_key.setdefault(key, []).append(v)
     groups = []
     for members in by_key.values():
@@ -183,7 +197,7 @@ def make_units(problem: Problem, params: Parameters, start: date, end: date) -> 
             )
             continue
         opens, closes = shift
-        key = (trip.vehicle_id, opens)
+        key = (pool_of[trip.location], trip.vehicle_id, opens)
         if key not in blocks:
             blocks[key] = Unit([], pool_of[trip.location], opens, closes)
             units.append(blocks[key])
@@ -307,7 +321,7 @@ def enumerate_outcomes(problem: Problem, counts: dict[int, int] | None = None) -
     groups = brute_groups(problem, params, decision)
     units = make_units(problem, params, start, end)
     n, k = len(units), len(groups)
-    assert n <= 8 and k <= 4, "too big to enumerate"
+    assert (k + 1) ** n <= 400_000, "too big to enumerate"
     factor, price = params.emission_kg_per_unit, params.energy_price_dkk_per_unit
     own_kg_per_km = factor["petrol"] / params.own_car.km_per_litre
     # money[u, 0] / kg[u, 0]: unit u unserved; [u, 1 + g]: served by group g (period sums)
@@ -378,18 +392,50 @@ def brute_force(
 BASE_DAY = date(2026, 3, 3)  # a Tuesday
 
 FLEET_MENU = [
-    dict(type=VehicleType.FOSSIL, fuel=Fuel.PETROL, cost=47_000, km_per_litre=20, make="Toyota",
-         model="Yaris"),
-    dict(type=VehicleType.FOSSIL, fuel=Fuel.DIESEL, cost=52_000, km_per_litre=17, make="Peugeot",
-         model="Partner"),
-    dict(type=VehicleType.EV, fuel=Fuel.ELECTRICITY, cost=61_000, wh_per_km=175, range_km=80,
-         make="Renault", model="Zoe"),
-    dict(type=VehicleType.EV, fuel=Fuel.ELECTRICITY, cost=66_000, wh_per_km=160, range_km=140,
-         make="VW", model="ID.3"),
+    dict(
+        type=VehicleType.FOSSIL,
+        fuel=Fuel.PETROL,
+        cost=47_000,
+        km_per_litre=20,
+        make="Toyota",
+        model="Yaris",
+    ),
+    dict(
+        type=VehicleType.FOSSIL,
+        fuel=Fuel.DIESEL,
+        cost=52_000,
+        km_per_litre=17,
+        make="Peugeot",
+        model="Partner",
+    ),
+    dict(
+        type=VehicleType.EV,
+        fuel=Fuel.ELECTRICITY,
+        cost=61_000,
+        wh_per_km=175,
+        range_km=80,
+        make="Renault",
+        model="Zoe",
+    ),
+    dict(
+        type=VehicleType.EV,
+        fuel=Fuel.ELECTRICITY,
+        cost=66_000,
+        wh_per_km=160,
+        range_km=140,
+        make="VW",
+        model="ID.3",
+    ),
     dict(type=VehicleType.BIKE, fuel=Fuel.NONE, cost=2_000, make="Batavus", model="Cykel"),
-    dict(type=VehicleType.EBIKE, fuel=Fuel.ELECTRICITY, cost=6_000, wh_per_km=10,
-         make="Kildemoes", model="E-bike"),
-]  # fmt: skip
+    dict(
+        type=VehicleType.EBIKE,
+        fuel=Fuel.ELECTRICITY,
+        cost=6_000,
+        wh_per_km=10,
+        make="Kildemoes",
+        model="E-bike",
+    ),
+]
 
 
 def at(day: date, minute: int) -> datetime:
@@ -427,11 +473,14 @@ def random_problem(seed: int) -> Problem:
         km = round(min(rng.lognormvariate(math.log(14), 0.8), 90), 1)
         owner = rng.choice(vehicles)
         location = owner.location if rng.random() < 0.8 else rng.choice(locations)
-        trips.append(Trip(f"T{i}", owner.vehicle_id, location, at(day, start),
-                          at(day, start + duration), km))  # fmt: skip
+        trips.append(
+            Trip(f"T{i}", owner.vehicle_id, location, at(day, start), at(day, start + duration), km)
+        )
     parameters = {
-        "period": {"start": BASE_DAY.isoformat(),
-                   "end": (BASE_DAY + timedelta(days=rng.choice([0, 0, 6]))).isoformat()},
+        "period": {
+            "start": BASE_DAY.isoformat(),
+            "end": (BASE_DAY + timedelta(days=rng.choice([0, 0, 6]))).isoformat(),
+        },
         "changeover_minutes": rng.choice([0, 5, 15]),
         "co2_value_dkk_per_t": rng.choice([0, 1500, 6000]),
         "unserved": {
@@ -441,7 +490,7 @@ def random_problem(seed: int) -> Problem:
         },
         "ev": {"charger_kw": rng.choice([11, 3.7]), "min_charging_minutes": rng.choice([30, 60])},
         "solver": TIGHT_SOLVER,
-    }  # fmt: skip
+    }
     if pooled:
         parameters["pools"] = [locations]
     if rng.random() < 0.25:
@@ -453,19 +502,33 @@ def random_problem(seed: int) -> Problem:
 
 def make_vehicle(vid: str, location: str, spec: dict, lease: date | None = None) -> Vehicle:
     return Vehicle(
-        vid, location, spec["type"], spec["fuel"], spec["cost"],
-        km_per_litre=spec.get("km_per_litre"), wh_per_km=spec.get("wh_per_km"),
-        range_km=spec.get("range_km"), make=spec["make"], model=spec["model"], lease_end=lease,
-    )  # fmt: skip
+        vid,
+        location,
+        spec["type"],
+        spec["fuel"],
+        spec["cost"],
+        km_per_litre=spec.get("km_per_litre"),
+        wh_per_km=spec.get("wh_per_km"),
+        range_km=spec.get("range_km"),
+        make=spec["make"],
+        model=spec["model"],
+        lease_end=lease,
+    )
 
 
 def make_candidate(model_id: str, spec: dict, max_count: int | None) -> CandidateModel:
     return CandidateModel(
-        model_id, spec["type"], spec["fuel"], spec["cost"] + 500,
-        km_per_litre=spec.get("km_per_litre"), wh_per_km=spec.get("wh_per_km"),
-        range_km=spec.get("range_km"), make=spec["make"], model=f"{spec['model']} ny",
+        model_id,
+        spec["type"],
+        spec["fuel"],
+        spec["cost"] + 500,
+        km_per_litre=spec.get("km_per_litre"),
+        wh_per_km=spec.get("wh_per_km"),
+        range_km=spec.get("range_km"),
+        make=spec["make"],
+        model=f"{spec['model']} ny",
         max_count=max_count,
-    )  # fmt: skip
+    )
 
 
 # ---------------------------------------------------------------------------- comparing
@@ -559,10 +622,13 @@ LOCKED = date(2027, 12, 31)
 
 
 def edge_problem(trips, vehicles, candidates=(), **parameters) -> Problem:
-    base = {"period": {"start": BASE_DAY.isoformat(), "end": BASE_DAY.isoformat()},
-            "solver": TIGHT_SOLVER}  # fmt: skip
-    return Problem(list(trips), list(vehicles), list(candidates),
-                   Parameters.from_dict({**base, **parameters}))  # fmt: skip
+    base = {
+        "period": {"start": BASE_DAY.isoformat(), "end": BASE_DAY.isoformat()},
+        "solver": TIGHT_SOLVER,
+    }
+    return Problem(
+        list(trips), list(vehicles), list(candidates), Parameters.from_dict({**base, **parameters})
+    )
 
 
 def t(tid, vehicle, start_hhmm, end_hhmm, km, location="Nord", day=BASE_DAY) -> Trip:
@@ -649,6 +715,35 @@ def edge_cases() -> dict[str, Problem]:
             two_cars,
             changeover_minutes=30,
             period={"start": "2026-03-29", "end": "2026-03-29"},
+        ),
+        # Pooled, one ID.3 (300 km x 0.7 = 210 km) cannot drive 70 + 150 km with a 5 min
+        # stop: the better choice is the 150 km trip (found by hypothesis, see FINDINGS F8).
+        "ev_energy_pooled": edge_problem(
+            [t("T0", "N0", "06:00", "10:00", 70.0), t("T1", "S1", "10:05", "10:25", 150.0, "Syd")],
+            [make_vehicle("N0", "Nord", BIKE), make_vehicle("S1", "Syd", {**ID3, "range_km": 300})],
+            pools=[["Nord", "Syd"]],
+            co2_value_dkk_per_t=0,
+        ),
+        # The ID.3 recharges 103 km in the 90 min stop and drives both 150 km trips: a plan
+        # the engine finds but could not prove (hypothesis example, see FINDINGS F9).
+        "ev_recharge_pooled": edge_problem(
+            [
+                t("T0", "N0", "15:15", "16:15", 14.0),
+                t("T1", "N0", "18:40", "19:25", 30.0),
+                t("T2", "S2", "14:25", "15:10", 14.0, "Syd"),
+                t("T3", "S2", "13:40", "14:40", 3.0, "Syd"),
+                t("T4", "S3", "14:00", "16:00", 150.0, "Syd"),
+                t("T5", "S3", "17:30", "18:15", 150.0, "Syd"),
+            ],
+            [
+                make_vehicle("N0", "Nord", EBIKE),
+                make_vehicle("N1", "Nord", YARIS),
+                make_vehicle("S2", "Syd", EBIKE),
+                make_vehicle("S3", "Syd", BIKE),
+            ],
+            [make_candidate("id3", {**ID3, "range_km": 300}, None)],
+            pools=[["Nord", "Syd"]],
+            co2_value_dkk_per_t=6000,
         ),
         # A very high CO2 value makes the EV candidate worth its higher fixed cost.
         "co2_value_prefers_ev": edge_problem(

@@ -11,11 +11,12 @@ result also goes through the independent validator.
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import app.engine as engine
@@ -37,11 +38,15 @@ pytestmark = pytest.mark.skipif(
 
 CPH = ZoneInfo("Europe/Copenhagen")
 DAY = date(2026, 3, 3)
+# Shrinking a failure runs the solver hundreds of times (minutes); it is off unless asked
+# for with HYPOTHESIS_SHRINK=1, so the file stays under a minute even when it fails.
+SHRINK = os.environ.get("HYPOTHESIS_SHRINK") == "1"
 EXAMPLES = settings(
     max_examples=30,
     deadline=None,
     derandomize=True,  # the same examples every run: a red build is reproducible
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    phases=tuple(Phase) if SHRINK else (Phase.explicit, Phase.reuse, Phase.generate),
 )
 EXACT = {"rel_gap": 0.0, "time_limit_s": 30, "threads": 1}
 
@@ -62,8 +67,9 @@ def vehicle(vid: str, location: str, model: str) -> Vehicle:
 
 def candidate(model: str) -> CandidateModel:
     vtype, fuel, cost, figures = MODELS[model]
-    return CandidateModel(f"new-{model}", vtype, fuel, cost + 1_000, make=model,
-                          model=f"{model} ny", **figures)  # fmt: skip
+    return CandidateModel(
+        f"new-{model}", vtype, fuel, cost + 1_000, make=model, model=f"{model} ny", **figures
+    )
 
 
 def at(minute: int) -> datetime:
@@ -89,8 +95,16 @@ def fleets(draw, locations: tuple[str, ...]) -> tuple[list[Vehicle], list[Trip]]
         at_loc = [v for v in vehicles if v.location == loc]
         for start, minutes, km in draw(st.lists(trip_shapes, min_size=1, max_size=4)):
             owner = draw(st.sampled_from(at_loc))
-            trips.append(Trip(f"T{len(trips)}", owner.vehicle_id, loc, at(start * 5),
-                              at(start * 5 + minutes), km))  # fmt: skip
+            trips.append(
+                Trip(
+                    f"T{len(trips)}",
+                    owner.vehicle_id,
+                    loc,
+                    at(start * 5),
+                    at(start * 5 + minutes),
+                    km,
+                )
+            )
     return vehicles, trips
 
 
@@ -126,8 +140,12 @@ def test_adding_a_vehicle_never_increases_unserved_trips(data):
     for two short ones and the count could move either way)."""
     vehicles, trips = data.draw(fleets(("Nord",)))
     extra = data.draw(st.lists(st.sampled_from(sorted(MODELS)), max_size=1))
-    problem = Problem(trips, vehicles, [candidate(m) for m in extra],
-                      parameters(unserved={"penalty_dkk_per_trip": 1e7}))  # fmt: skip
+    problem = Problem(
+        trips,
+        vehicles,
+        [candidate(m) for m in extra],
+        parameters(unserved={"penalty_dkk_per_trip": 1e7}),
+    )
     lines = [(line.pool, line.group) for line in engine.baseline(problem).fleet]
     counts = {key: data.draw(st.integers(0, 2), label=f"count {key[1]}") for key in lines}
     grown = data.draw(st.sampled_from(lines), label="one more of")
@@ -151,8 +169,9 @@ def test_pooling_two_locations_never_raises_the_optimal_cost(data):
     candidates = [candidate(m) for m in extra]
     co2 = data.draw(st.sampled_from([0, 1500, 6000]))
     apart = Problem(trips, vehicles, candidates, parameters(co2_value_dkk_per_t=co2))
-    pooled = Problem(trips, vehicles, candidates,
-                     parameters(co2_value_dkk_per_t=co2, pools=[["Nord", "Syd"]]))  # fmt: skip
+    pooled = Problem(
+        trips, vehicles, candidates, parameters(co2_value_dkk_per_t=co2, pools=[["Nord", "Syd"]])
+    )
 
     separate = engine.optimise(apart, alternatives=False)
     together = engine.optimise(pooled, alternatives=False)
@@ -169,12 +188,18 @@ def test_a_higher_co2_value_never_raises_the_optimal_co2e(data):
     ties included."""
     vehicles, trips = data.draw(fleets(("Nord",)))
     extra = data.draw(st.lists(st.sampled_from(sorted(MODELS)), max_size=2, unique=True))
-    low, high = sorted(data.draw(st.lists(st.sampled_from([0, 750, 1500, 6000, 50_000]),
-                                          min_size=2, max_size=2, unique=True)))  # fmt: skip
+    low, high = sorted(
+        data.draw(
+            st.lists(
+                st.sampled_from([0, 750, 1500, 6000, 50_000]), min_size=2, max_size=2, unique=True
+            )
+        )
+    )
     results = []
     for price in (low, high):
-        problem = Problem(trips, vehicles, [candidate(m) for m in extra],
-                          parameters(co2_value_dkk_per_t=price))  # fmt: skip
+        problem = Problem(
+            trips, vehicles, [candidate(m) for m in extra], parameters(co2_value_dkk_per_t=price)
+        )
         result = engine.optimise(problem, alternatives=False)
         check_runs((problem, result))
         results.append(result)

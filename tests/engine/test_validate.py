@@ -49,21 +49,42 @@ def trip(tid: str, vehicle: str, start: str, end: str, km: float, location: str 
 
 VEHICLES = [
     Vehicle(
-        "V1", "Nord", VehicleType.FOSSIL, Fuel.PETROL, 47_000, km_per_litre=20,
-        make="Toyota", model="Yaris", lease_end=date(2027, 6, 30),
+        "V1",
+        "Nord",
+        VehicleType.FOSSIL,
+        Fuel.PETROL,
+        47_000,
+        km_per_litre=20,
+        make="Toyota",
+        model="Yaris",
+        lease_end=date(2027, 6, 30),
     ),
     Vehicle(
-        "V2", "Nord", VehicleType.EV, Fuel.ELECTRICITY, 61_000, wh_per_km=175, range_km=100,
-        make="Renault", model="Zoe", lease_end=date(2026, 1, 31),
+        "V2",
+        "Nord",
+        VehicleType.EV,
+        Fuel.ELECTRICITY,
+        61_000,
+        wh_per_km=175,
+        range_km=100,
+        make="Renault",
+        model="Zoe",
+        lease_end=date(2026, 1, 31),
     ),
     Vehicle("V3", "Nord", VehicleType.BIKE, Fuel.NONE, 2_000, make="Batavus", model="Cykel"),
-]  # fmt: skip
+]
 CANDIDATES = [
     CandidateModel(
-        "ebike", VehicleType.EBIKE, Fuel.ELECTRICITY, 6_000, wh_per_km=10, max_count=1,
-        make="Kildemoes", model="E-bike",
+        "ebike",
+        VehicleType.EBIKE,
+        Fuel.ELECTRICITY,
+        6_000,
+        wh_per_km=10,
+        max_count=1,
+        make="Kildemoes",
+        model="E-bike",
     )
-]  # fmt: skip
+]
 TRIPS = [
     trip("T1", "V1", "08:00", "09:00", 10),
     trip("T2", "V1", "09:05", "10:00", 20),  # exactly the 5 min changeover after T1
@@ -108,22 +129,73 @@ def hand_totals() -> Totals:
 
 def fleet(yaris=1, zoe=1, bike=1, ebike=0) -> list[FleetLine]:
     return [
-        FleetLine("Nord", "Yaris", "Toyota Yaris", VehicleType.FOSSIL, Fuel.PETROL, yaris, 1, 1,
-                  yearly_cost_dkk=47_000),
-        FleetLine("Nord", "Zoe", "Renault Zoe", VehicleType.EV, Fuel.ELECTRICITY, zoe, 1, 0,
-                  yearly_cost_dkk=61_000),
-        FleetLine("Nord", "Cykel", "Batavus Cykel", VehicleType.BIKE, Fuel.NONE, bike, 1, 0,
-                  yearly_cost_dkk=2_000),
-        FleetLine("Nord", "ebike", "Kildemoes E-bike", VehicleType.EBIKE, Fuel.ELECTRICITY,
-                  ebike, 0, 0, max_count=1, yearly_cost_dkk=6_000, candidate=True),
-    ]  # fmt: skip
+        FleetLine(
+            "Nord",
+            "Yaris",
+            "Toyota Yaris",
+            VehicleType.FOSSIL,
+            Fuel.PETROL,
+            yaris,
+            1,
+            1,
+            yearly_cost_dkk=47_000,
+        ),
+        FleetLine(
+            "Nord",
+            "Zoe",
+            "Renault Zoe",
+            VehicleType.EV,
+            Fuel.ELECTRICITY,
+            zoe,
+            1,
+            0,
+            yearly_cost_dkk=61_000,
+        ),
+        FleetLine(
+            "Nord",
+            "Cykel",
+            "Batavus Cykel",
+            VehicleType.BIKE,
+            Fuel.NONE,
+            bike,
+            1,
+            0,
+            yearly_cost_dkk=2_000,
+        ),
+        FleetLine(
+            "Nord",
+            "ebike",
+            "Kildemoes E-bike",
+            VehicleType.EBIKE,
+            Fuel.ELECTRICITY,
+            ebike,
+            0,
+            0,
+            max_count=1,
+            yearly_cost_dkk=6_000,
+            candidate=True,
+        ),
+    ]
 
 
 def usage(name, group, vtype, fuel, trips, km, fixed, energy_per_km_dkk) -> VehicleUsage:
     energy = SCALE * km * energy_per_km_dkk
-    return VehicleUsage(name, "Nord", group, vtype, fuel, trips, km, km * SCALE,
-                        busy_hours=0, utilisation_pct=0, co2e_t=0, fixed_dkk=fixed,
-                        energy_dkk=energy, total_dkk=fixed + energy)  # fmt: skip
+    return VehicleUsage(
+        name,
+        "Nord",
+        group,
+        vtype,
+        fuel,
+        trips,
+        km,
+        km * SCALE,
+        busy_hours=0,
+        utilisation_pct=0,
+        co2e_t=0,
+        fixed_dkk=fixed,
+        energy_dkk=energy,
+        total_dkk=fixed + energy,
+    )
 
 
 def good_result(operation: str = "simulate") -> Result:
@@ -136,16 +208,23 @@ def good_result(operation: str = "simulate") -> Result:
         gap=0.0,
         totals=totals,
         fleet=fleet(),
-        plan={"T1": f"{YARIS}#1", "T2": f"{YARIS}#1", "T3": f"{ZOE}#1", "T4": f"{BIKE}#1",
-              "T5": f"{YARIS}#1"},
+        plan={
+            "T1": f"{YARIS}#1",
+            "T2": f"{YARIS}#1",
+            "T3": f"{ZOE}#1",
+            "T4": f"{BIKE}#1",
+            "T5": f"{YARIS}#1",
+        },
         vehicles=[
-            usage(f"{YARIS}#1", "Yaris", VehicleType.FOSSIL, Fuel.PETROL, 3, 38.0, 47_000,
-                  12.33 / 20),
-            usage(f"{ZOE}#1", "Zoe", VehicleType.EV, Fuel.ELECTRICITY, 1, 60.0, 61_000,
-                  0.175 * 2.13),
+            usage(
+                f"{YARIS}#1", "Yaris", VehicleType.FOSSIL, Fuel.PETROL, 3, 38.0, 47_000, 12.33 / 20
+            ),
+            usage(
+                f"{ZOE}#1", "Zoe", VehicleType.EV, Fuel.ELECTRICITY, 1, 60.0, 61_000, 0.175 * 2.13
+            ),
             usage(f"{BIKE}#1", "Cykel", VehicleType.BIKE, Fuel.NONE, 1, 5.0, 2_000, 0.0),
         ],
-    )  # fmt: skip
+    )
 
 
 def checks(messages: list[str]) -> set[str]:
@@ -229,8 +308,14 @@ def test_bike_outside_window_is_caught():
 
 def test_bike_windows_are_local_time():
     # 14:00-14:30 UTC is 15:00-15:30 in Copenhagen: inside 07:00-15:30.
-    inside = Trip("T4", "V3", "Nord", datetime(2026, 3, 2, 14, 0, tzinfo=UTC),
-                  datetime(2026, 3, 2, 14, 30, tzinfo=UTC), 5)  # fmt: skip
+    inside = Trip(
+        "T4",
+        "V3",
+        "Nord",
+        datetime(2026, 3, 2, 14, 0, tzinfo=UTC),
+        datetime(2026, 3, 2, 14, 30, tzinfo=UTC),
+        5,
+    )
     # 14:05-14:35 UTC looks inside the window in UTC, but is 15:05-15:35 local.
     outside = replace(
         inside, start=inside.start.replace(minute=5), end=inside.end.replace(minute=35)
@@ -257,8 +342,12 @@ def test_trip_of_another_pool_is_caught():
 def test_ev_daily_energy_is_enforced():
     # Derated range 70 km; two 40 km trips with a 20 min stop (< 30 min charging) run out.
     short_stop = [trip("T1", "V2", "08:00", "09:00", 40), trip("T2", "V2", "09:20", "10:20", 40)]
-    result = Result("simulate", "optimal", fleet=fleet(yaris=1, zoe=1, bike=0),
-                    plan={"T1": f"{ZOE}#1", "T2": f"{ZOE}#1"})  # fmt: skip
+    result = Result(
+        "simulate",
+        "optimal",
+        fleet=fleet(yaris=1, zoe=1, bike=0),
+        plan={"T1": f"{ZOE}#1", "T2": f"{ZOE}#1"},
+    )
     assert "ev_energy" in checks(validate(problem(short_stop), result))
     # A 60 min stop at 11 kW recharges 11 kWh = 62.9 km: enough.
     long_stop = [short_stop[0], trip("T2", "V2", "10:00", "11:00", 40)]
@@ -363,14 +452,15 @@ def test_objective_must_match_totals():
 
 
 @pytest.mark.parametrize(
-    "field, wrong", [("trips", 2), ("km", 37.0), ("km_per_year", 38.0), ("fixed_dkk", 0.0),
-                     ("energy_dkk", 1.0)],
-)  # fmt: skip
+    "field, wrong",
+    [("trips", 2), ("km", 37.0), ("km_per_year", 38.0), ("fixed_dkk", 0.0), ("energy_dkk", 1.0)],
+)
 def test_wrong_vehicle_usage_is_caught(field, wrong):
     result = good_result()
     setattr(result.vehicles[0], field, wrong)
-    assert any(m.startswith("vehicles:") and field.split("_")[0] in m
-               for m in validate(problem(), result))  # fmt: skip
+    assert any(
+        m.startswith("vehicles:") and field.split("_")[0] in m for m in validate(problem(), result)
+    )
 
 
 def test_baseline_on_the_wrong_vehicle_is_caught():

@@ -7,7 +7,7 @@ even after the register changes or old trips are deleted by retention.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -127,6 +127,8 @@ class FleetSelection:
                 "lease_end": key[8],
                 "count": len(vehicles),
                 "fleet_ids": [v.fleet_id for v in vehicles],
+                # Status chips as on the register (e.g. an expired lease still drives).
+                "statuses": Counter(v.status(date.today()) for v in vehicles),
             }
             for key, vehicles in sorted(grouped.items(), key=lambda kv: [str(k) for k in kv[0]])
         ]

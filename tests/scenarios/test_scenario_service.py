@@ -302,3 +302,15 @@ def test_cli_runs_and_shows_scenario(demo_app):
     assert shown.exit_code == 0, shown.output
     payload = json.loads(shown.output)
     assert payload["scenario"]["name"] == "Fra CLI" and "plan" in payload and "totals" in payload
+
+
+def test_period_preview_shows_counts_groups_and_status_chips(demo_app):
+    client = client_for(demo_app, "planner@kommune.dk")
+    location = location_id(demo_app, "Materielgården")
+    page = client.get(
+        f"/scenarier/periode?period_start={SHORT_START}&period_end={DEMO_END}"
+        f"&location_ids={location}"
+    )
+    assert page.status_code == 200
+    assert "rundture" in page.text and "Data dækker" in page.text
+    assert 'class="chip chip-ok">OK' in page.text

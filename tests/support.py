@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import contextmanager
 
 from rq import SimpleWorker
 from rq.timeouts import TimerDeathPenalty
@@ -47,3 +48,20 @@ class BackgroundWorker:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(30)
+
+
+@contextmanager
+def live_server(app):
+    """Serve `app` on a free local port in a thread, with a queue worker; yields the URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    worker = BackgroundWorker(app).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        worker.stop()
+        server.shutdown()
+        thread.join(10)

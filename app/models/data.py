@@ -8,11 +8,11 @@ from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.fleet import FUEL_LABELS, VEHICLE_TYPE_LABELS, Fuel, VehicleType, _enum
+from app.models.fleet import Fuel, VehicleKindLabels, VehicleType, _enum
 from app.models.types import UTCDateTime, utcnow
 
 
-class VehicleModel(db.Model):
+class VehicleModel(VehicleKindLabels, db.Model):
     """A candidate vehicle model scenarios can add ("make, model, consumption, cost")."""
 
     __tablename__ = "vehicle_model"
@@ -31,15 +31,6 @@ class VehicleModel(db.Model):
     source: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-
-    @property
-    def type_label(self) -> str:
-        label = VEHICLE_TYPE_LABELS[self.vehicle_type]
-        return f"{label} (plugin-hybrid)" if self.plug_in_hybrid else label
-
-    @property
-    def fuel_label(self) -> str:
-        return FUEL_LABELS[self.fuel]
 
     @property
     def name(self) -> str:

@@ -61,7 +61,20 @@ def _enum(enum_cls: type[StrEnum]) -> Enum:
     )
 
 
-class Vehicle(db.Model):
+class VehicleKindLabels:
+    """Danish labels for anything with vehicle_type, plug_in_hybrid and fuel columns."""
+
+    @property
+    def type_label(self) -> str:
+        label = VEHICLE_TYPE_LABELS[self.vehicle_type]
+        return f"{label} (plugin-hybrid)" if self.plug_in_hybrid else label
+
+    @property
+    def fuel_label(self) -> str:
+        return FUEL_LABELS[self.fuel]
+
+
+class Vehicle(VehicleKindLabels, db.Model):
     __tablename__ = "vehicle"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,15 +112,6 @@ class Vehicle(db.Model):
     @property
     def is_car(self) -> bool:
         return self.vehicle_type in (VehicleType.EV, VehicleType.FOSSIL)
-
-    @property
-    def type_label(self) -> str:
-        label = VEHICLE_TYPE_LABELS[self.vehicle_type]
-        return f"{label} (plugin-hybrid)" if self.plug_in_hybrid else label
-
-    @property
-    def fuel_label(self) -> str:
-        return FUEL_LABELS[self.fuel]
 
     @property
     def display_name(self) -> str:

@@ -7,14 +7,12 @@ reason when Chromium is not installed (`./fleet test` installs it on Debian).
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.conftest import CHROMIUM, PASSWORD, create_user, make_app
-from tests.support import BackgroundWorker
+from tests.support import live_server
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -37,14 +35,8 @@ def live_app(tmp_path):
 
 @pytest.fixture
 def live_server_url(live_app):
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    worker = BackgroundWorker(live_app).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    worker.stop()
-    server.shutdown()
-    thread.join(10)
+    with live_server(live_app) as url:
+        yield url
 
 
 @pytest.fixture

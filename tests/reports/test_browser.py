@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.browser.conftest import log_in
 from tests.reports.conftest import ARTIFACTS
-from tests.support import BackgroundWorker
+from tests.support import live_server
 
 pytestmark = [
     pytest.mark.browser,
@@ -23,14 +21,8 @@ pytestmark = [
 
 @pytest.fixture
 def report_server(report_app):
-    server = make_server("127.0.0.1", 0, report_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    worker = BackgroundWorker(report_app).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    worker.stop()
-    server.shutdown()
-    thread.join(10)
+    with live_server(report_app) as url:
+        yield url
 
 
 def test_edit_preview_make_and_download(browser, report_server, scenario_ids):

@@ -217,7 +217,9 @@ def _solve_pools_in_processes(
     context = multiprocessing.get_context("spawn")
     executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
     try:
-        pending = {executor.submit(_pool_job, job): i for i, job in enumerate(jobs)}
+        # biggest pools first: the last pool to start should be a short one
+        by_size = sorted(range(n_pools), key=lambda i: -len(prepared.pools[i].blocks))
+        pending = {executor.submit(_pool_job, jobs[i]): i for i in by_size}
         while pending:
             # poll so that a cancel request is seen within half a second
             finished, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)

@@ -23,7 +23,14 @@ from pyomo.contrib.solver.common.results import TerminationCondition
 
 from app.engine.model import ModelData, add_costs, build_model
 from app.engine.parameters import Parameters
-from app.engine.prepare import Group, PoolData, max_overlap, overlap_profile
+from app.engine.prepare import (
+    Group,
+    PoolData,
+    clique_membership,
+    max_overlap,
+    maximal_overlap_points,
+    overlap_profile,
+)
 from app.engine.types import VehicleType
 
 FUEL_NONE = "none"
@@ -187,33 +194,110 @@ NO_AUTO_UPDATES = {
 }
 
 
+COUNT_SEARCH_MAX_SOLVES = 40
+
+
 def _with_counts_rounded_up(m, solver, common, params, lp_counts, lp_objective, time_left_s):
     """Round the LP's fractional counts up, fix them and solve the LP again: with the counts
-    fixed it is very often integral. If that plan is within `rel_gap` of the first LP's
+    fixed it is very often integral. Then move one count at a time by one (a local search
+    over the few count variables, each step an LP re-solve from the previous basis) while
+    that lowers the cost. If the best plan found is within `rel_gap` of the first LP's
     objective (a lower bound of the MIP), it is proven good enough; otherwise None."""
+    started = time.monotonic()
     count_vars = [m.count[c] for c in m.CLASSES]
-    for var, value in zip(count_vars, lp_counts.tolist(), strict=True):
-        upper = var.ub if var.ub is not None else np.inf
-        var.fix(min(upper, max(var.lb or 0, float(np.ceil(value - 1e-6)))))
-    try:
+    lower = [round(v.lb or 0) for v in count_vars]
+    upper = [round(v.ub) if v.ub is not None else None for v in count_vars]
+
+    single_point = all(hi is not None and lo == hi for lo, hi in zip(lower, upper, strict=True))
+    final: list[tuple[str, float]] = []
+
+    def evaluate(values: list[int], milp: bool = False):
+        for var, value in zip(count_vars, values, strict=True):
+            var.fix(value)
         solver.update_variables(count_vars)
+        if not (milp and single_point):  # else the caller's LP had these very counts
+            results = solver.solve(
+                m,
+                auto_updates=NO_AUTO_UPDATES,
+                time_limit=max(1.0, time_left_s - (time.monotonic() - started)),
+                solver_options={"solve_relaxation": True, "output_flag": False},
+                **common,
+            )
+            if _status_of(results) != "optimal" or results.incumbent_objective is None:
+                return None
+            _, assign = _values(m, results)
+            if np.all(np.abs(assign - np.round(assign)) <= 1e-6):
+                return float(results.incumbent_objective), assign > 0.5
+            if not milp:
+                return None
+        # the counts are fixed: the MIP only places blocks, a much easier problem; when
+        # the counts may vary, keep time for the full MIP should this not prove enough
+        remaining = time_left_s - (time.monotonic() - started)
         results = solver.solve(
             m,
             auto_updates=NO_AUTO_UPDATES,
-            time_limit=max(1.0, time_left_s),
-            solver_options={"solve_relaxation": True, "output_flag": False},
+            time_limit=max(1.0, remaining if single_point else remaining / 3),
+            rel_gap=params.solver.rel_gap / 2,
+            solver_options={
+                "solve_relaxation": False,
+                "presolve": "off",
+                "random_seed": 0,
+                "output_flag": False,
+            },
             **common,
         )
-        if _status_of(results) != "optimal" or results.incumbent_objective is None:
+        if results.incumbent_objective is None:
             return None
-        counts, assign = _values(m, results)
-        if np.any(np.abs(assign - np.round(assign)) > 1e-6):
+        _, assign = _values(m, results)
+        if single_point:
+            # no other counts are allowed: this MIP is the whole problem
+            bound = results.objective_bound
+            bound = lp_objective if bound is None or not np.isfinite(bound) else bound
+            final.append((_status_of(results), max(float(bound), lp_objective)))
+        return float(results.incumbent_objective), assign > 0.5
+
+    def gap(objective: float) -> float:
+        return (objective - lp_objective) / max(abs(objective), 1e-9)
+
+    current = [
+        min(hi if hi is not None else np.inf, max(lo, int(np.ceil(value - 1e-6))))
+        for value, lo, hi in zip(lp_counts.tolist(), lower, upper, strict=True)
+    ]
+    current = [int(v) for v in current]
+    try:
+        best = evaluate(current, milp=True)
+        if best is None:
             return None
-        objective = float(results.incumbent_objective)
-        if (objective - lp_objective) / max(abs(objective), 1e-9) > params.solver.rel_gap:
-            return None
+        if final:
+            status, bound = final[0]
+            status = status if status in ("optimal", "time_limit") else "time_limit"
+            counts = np.array(current, dtype=np.int64)
+            return HighsOutcome(status, best[0], min(bound, best[0]), counts, best[1])
+        solves = 1
+        while gap(best[0]) > params.solver.rel_gap:
+            improved = False
+            for c in range(len(current)):
+                for step in (-1, 1):
+                    value = current[c] + step
+                    if value < lower[c] or (upper[c] is not None and value > upper[c]):
+                        continue
+                    if solves >= COUNT_SEARCH_MAX_SOLVES or time.monotonic() - started > (
+                        time_left_s / 2
+                    ):
+                        return None
+                    trial = current.copy()
+                    trial[c] = value
+                    got = evaluate(trial)
+                    solves += 1
+                    if got is not None and got[0] < best[0] - 1e-6:
+                        best, current, improved = got, trial, True
+                        break
+                if improved:
+                    break
+            if not improved:
+                return None
         return HighsOutcome(
-            "optimal", objective, lp_objective, np.round(counts).astype(np.int64), assign > 0.5
+            "optimal", best[0], lp_objective, np.array(current, dtype=np.int64), best[1]
         )
     finally:
         for var in count_vars:
@@ -356,6 +440,107 @@ def energy_conflicts(
                 if km[first] + km[second] > capacity + recharge + 1e-6:
                     out.append((int(mine[first]), int(mine[second])))
     return np.array(sorted(set(out)), dtype=np.int64).reshape(-1, 2)
+
+
+# --------------------------------------------------------------------------- presolve
+REDUCE_ROUNDS = 20
+
+
+def _energy_sensitive(pool: PoolData, cl: Classes) -> np.ndarray:
+    """EV classes whose battery rows or chain cuts may bind (fewer than two vehicles sure)."""
+    return np.array(
+        [
+            pool.groups[members[0]].type == VehicleType.EV and cl.lower[c] < 2
+            for c, members in enumerate(cl.members)
+        ],
+        dtype=bool,
+    ).reshape(len(cl.members))
+
+
+def _free_pairs(
+    start: np.ndarray,
+    end: np.ndarray,
+    pair_b: np.ndarray,
+    pair_c: np.ndarray,
+    committed: np.ndarray,
+    lower: np.ndarray,
+) -> np.ndarray:
+    """Pairs in no capacity row that can bind: at every maximal overlap point they touch,
+    the class's candidate blocks (plus the blocks already committed to it) number at most
+    its guaranteed count, so the pair can be used whatever else the class does."""
+    free = np.zeros(len(pair_b), dtype=bool)
+    for c in range(len(lower)):
+        mine = np.nonzero(pair_c == c)[0]
+        if len(mine) == 0:
+            continue
+        held = np.nonzero(committed == c)[0]
+        blocks = np.concatenate([pair_b[mine], held])
+        s, e = start[blocks], end[blocks]
+        points = maximal_overlap_points(s, e)
+        lo, hi = clique_membership(s, e, points)
+        delta = np.zeros(len(points) + 1, dtype=np.int64)
+        np.add.at(delta, lo, 1)
+        np.add.at(delta, hi, -1)
+        binding = np.cumsum(delta)[: len(points)] > lower[c]
+        prefix = np.concatenate([[0], np.cumsum(binding)])
+        n = len(mine)
+        free[mine] = prefix[hi[:n]] == prefix[lo[:n]]
+    return free
+
+
+def reduce_model(
+    start: np.ndarray,
+    end: np.ndarray,
+    own_cost: np.ndarray,
+    pair_b: np.ndarray,
+    pair_c: np.ndarray,
+    pair_cost: np.ndarray,
+    lower: np.ndarray,
+    sensitive: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact shrinking before the model is built. A block whose cheapest option is free (own
+    car, or a pair in no binding capacity row) is committed to it: any plan can move it there
+    without cost or conflict. Pairs dearer than a block's best free option are dropped. This
+    repeats, since each round removes candidates from the rows.
+
+    Returns (committed class per block: -2 still open, -1 own car, else the class; kept pairs
+    mask). Committed blocks never touch a binding row, so the remaining model needs no
+    offsets: at any moment a committed block is active the class's rows cannot bind.
+    """
+    n_blocks = len(start)
+    committed = np.full(n_blocks, -2, dtype=np.int64)
+    keep = np.ones(len(pair_b), dtype=bool)
+    for _ in range(REDUCE_ROUNDS):
+        idx = np.nonzero(keep)[0]
+        pb, pc, cost = pair_b[idx], pair_c[idx], pair_cost[idx]
+        free = _free_pairs(start, end, pb, pc, committed, lower) & ~sensitive[pc]
+        best = own_cost.copy()
+        np.minimum.at(best, pb, cost)
+        free_cost = np.where(free, cost, np.inf)
+        best_free = own_cost.copy()
+        np.minimum.at(best_free, pb, free_cost)
+        has_pairs = np.zeros(n_blocks, dtype=bool)
+        has_pairs[pb] = True
+        open_ = committed == -2
+        # the chosen free pair of each block (the first among equals), if not the own car
+        is_best_free = free & (free_cost <= best_free[pb]) & (free_cost < own_cost[pb])
+        first_free = np.full(n_blocks, -1, dtype=np.int64)
+        cand = np.nonzero(is_best_free)[0][::-1]
+        first_free[pb[cand]] = cand
+        commit = open_ & has_pairs & (best_free <= best)
+        # own car wins ties (it needs no capacity at all)
+        use_pair = commit & (best_free < own_cost) & (first_free >= 0)
+        committed[commit] = -1
+        committed[use_pair] = pc[first_free[use_pair]]
+        drop = commit[pb] | ((cost >= best_free[pb]) & (np.arange(len(pb)) != first_free[pb]))
+        if not drop.any():
+            break
+        keep[idx[drop]] = False
+    # blocks left without any pair go to their only option: the own car
+    has_pairs = np.zeros(n_blocks, dtype=bool)
+    has_pairs[pair_b[keep]] = True
+    committed[(committed == -2) & ~has_pairs] = -1
+    return committed, keep
 
 
 # --------------------------------------------------------------------------- one pool
@@ -581,9 +766,35 @@ def solve_pool(
     while True:
         check_cancel()
         model_blocks = np.nonzero(in_model)[0]
-        local = np.full(n_blocks, -1, dtype=np.int64)
-        local[model_blocks] = np.arange(len(model_blocks))
         pair_b, pair_c = np.nonzero(cl.useful[model_blocks])
+        committed_blocks = np.zeros(0, dtype=np.int64)
+        committed_class = np.zeros(0, dtype=np.int64)
+        committed_dkk = 0.0
+        if not need_all and len(pair_b):
+            own = np.where(pool.must_serve[model_blocks], np.inf, cl.unserved_dkk[model_blocks])
+            committed, keep = reduce_model(
+                pool.blocks.start[model_blocks],
+                pool.blocks.end[model_blocks],
+                own,
+                pair_b,
+                pair_c,
+                cl.served_dkk[model_blocks[pair_b], pair_c],
+                cl.lower,
+                _energy_sensitive(pool, cl),
+            )
+            done = committed > -2
+            committed_blocks = model_blocks[done]
+            committed_class = committed[done]
+            on_class = committed_class >= 0
+            committed_dkk = float(
+                own[done][~on_class].sum()
+                + cl.served_dkk[committed_blocks[on_class], committed_class[on_class]].sum()
+            )
+            still_open = np.nonzero(~done)[0]
+            local = np.full(len(model_blocks), -1, dtype=np.int64)
+            local[still_open] = np.arange(len(still_open))
+            pair_b, pair_c = local[pair_b[keep]], pair_c[keep]
+            model_blocks = model_blocks[still_open]
         data = ModelData(
             class_fixed_dkk=cl.fixed_dkk,
             class_lower=cl.lower,
@@ -599,7 +810,7 @@ def solve_pool(
             pair_class=pair_c,
             pair_cost_dkk=cl.served_dkk[model_blocks[pair_b], pair_c],
             max_unserved_trips=rules.max_trips_per_pool,
-            constant_dkk=float(greedy_cost[~in_model].sum()),
+            constant_dkk=float(greedy_cost[~in_model].sum()) + committed_dkk,
         )
         conflicts = energy_conflicts(pool, cl, params, model_blocks, pair_b, pair_c)
         data.energy_cuts = []
@@ -656,6 +867,7 @@ def solve_pool(
         counts = result.counts if result.counts is not None else cl.lower.copy()
         block_class = greedy.copy()
         block_class[model_blocks] = -1
+        block_class[committed_blocks] = committed_class
         if result.assign is not None and len(pair_b):
             chosen = result.assign
             block_class[model_blocks[pair_b[chosen]]] = pair_c[chosen]

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+import highspy
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.contrib.solver.common.factory import SolverFactory
@@ -179,6 +180,19 @@ def _values(m: pyo.ConcreteModel, results) -> tuple[np.ndarray, np.ndarray]:
     return counts, assign
 
 
+# HiGHS keeps one thread scheduler per process, sized by the first solve; a later solve
+# asking for another thread count then fails ("no solution within the time limit" after a
+# tenth of a second). Remember the count in use and reset the scheduler when it changes.
+_threads_in_use: int | None = None
+
+
+def use_threads(threads: int) -> None:
+    global _threads_in_use
+    if _threads_in_use is not None and _threads_in_use != threads:
+        highspy.Highs.resetGlobalScheduler(True)
+    _threads_in_use = threads
+
+
 # The model does not change between our solves except for variables we name, so the
 # persistent solver need not walk the whole model again (seconds on a big pool).
 NO_AUTO_UPDATES = {
@@ -320,6 +334,7 @@ def run_highs(
     the root node, while the whole solve without it took 10 s.
     """
     started = time.monotonic()
+    use_threads(params.solver.threads)
     solver = solver or SolverFactory("highs")
     common = {
         "load_solutions": False,

@@ -213,13 +213,19 @@ def csv_stream(headers: list[str], rows: Iterable[list]) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-def xlsx_bytes(headers: list[str], rows: Iterable[list], title: str) -> bytes:
-    from openpyxl import Workbook
+def write_sheet(workbook, title: str, headers: list[str], rows: Iterable[list]) -> None:
+    """One sheet of a write-only workbook: bold headers, Danish date formats, local times
+    without zone (Excel has none), yes/no in Danish, formula text neutralised."""
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
 
-    workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31])
-    sheet.append(headers)
+    header_cells = []
+    for header in headers:
+        cell = WriteOnlyCell(sheet, value=neutralise(header))
+        cell.font = Font(bold=True)
+        header_cells.append(cell)
+    sheet.append(header_cells)
     for count, row in enumerate(rows, start=1):
         if count > XLSX_MAX_ROWS:
             raise TooManyRows(
@@ -230,8 +236,12 @@ def xlsx_bytes(headers: list[str], rows: Iterable[list], title: str) -> bytes:
         for value in row:
             if isinstance(value, bool):
                 value = "ja" if value else "nej"
+            elif isinstance(value, datetime):
+                value = value.replace(tzinfo=None)
             elif isinstance(value, str):
                 value = neutralise(value)
+            elif isinstance(value, list | dict):
+                value = neutralise(str(value))
             cell = WriteOnlyCell(sheet, value=value)
             if isinstance(value, datetime):
                 cell.number_format = "dd-mm-yyyy hh:mm"
@@ -239,6 +249,13 @@ def xlsx_bytes(headers: list[str], rows: Iterable[list], title: str) -> bytes:
                 cell.number_format = "dd-mm-yyyy"
             cells.append(cell)
         sheet.append(cells)
+
+
+def xlsx_bytes(headers: list[str], rows: Iterable[list], title: str) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    write_sheet(workbook, title, headers, rows)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -5,10 +5,9 @@ formula are neutralised."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator
-from datetime import date, datetime
+from collections.abc import Iterator
 
-from app.data.exports import csv_stream, neutralise
+from app.data.exports import csv_stream, write_sheet
 from app.models.scenarios import Scenario, ScenarioRun
 from app.parameters.catalogue import BY_KEY
 from app.scenarios.results import _local, fleet_changes, kpis
@@ -46,35 +45,6 @@ def plan_rows(snapshot: dict, result: dict, only_unserved: bool = False) -> Iter
 
 def plan_csv(scenario: Scenario, run: ScenarioRun) -> Iterator[str]:
     return csv_stream(PLAN_HEADERS, plan_rows(scenario.snapshot, run.result))
-
-
-def write_sheet(workbook, title: str, headers: list[str], rows: Iterable[list]) -> None:
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    sheet = workbook.create_sheet(title[:31])
-    header_cells = []
-    for header in headers:
-        cell = WriteOnlyCell(sheet, value=neutralise(header))
-        cell.font = Font(bold=True)
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    for row in rows:
-        cells = []
-        for value in row:
-            if isinstance(value, datetime):
-                value = value.replace(tzinfo=None)  # Excel has no time zones: local time
-            elif isinstance(value, str):
-                value = neutralise(value)
-            elif isinstance(value, list | dict):
-                value = neutralise(str(value))
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, datetime):
-                cell.number_format = "dd-mm-yyyy hh:mm"
-            elif isinstance(value, date):
-                cell.number_format = "dd-mm-yyyy"
-            cells.append(cell)
-        sheet.append(cells)
 
 
 def _flatten(prefix: str, value, out: list[list]) -> None:

@@ -16,12 +16,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-import highspy
 import numpy as np
 import pyomo.environ as pyo
-from pyomo.contrib.solver.common.factory import SolverFactory
-from pyomo.contrib.solver.common.results import TerminationCondition
 
+from app.engine.decompose import solve_by_days
+from app.engine.highs_direct import DirectHighs, SolveOutcome
 from app.engine.model import ModelData, add_costs, build_model
 from app.engine.parameters import Parameters
 from app.engine.prepare import (
@@ -156,119 +155,96 @@ class HighsOutcome:
     assign: np.ndarray | None
 
 
-def _status_of(results) -> str:
-    tc = results.termination_condition
-    if tc == TerminationCondition.convergenceCriteriaSatisfied:
-        return "optimal"
-    if tc in (TerminationCondition.provenInfeasible, TerminationCondition.infeasibleOrUnbounded):
-        return "infeasible"
-    if tc in (TerminationCondition.maxTimeLimit, TerminationCondition.iterationLimit):
-        return "time_limit"
-    return "error"
+@dataclass(slots=True)
+class LoadedModel:
+    """A Pyomo model loaded into HiGHS, with the columns of its count and assign variables."""
 
+    model: pyo.ConcreteModel
+    solver: DirectHighs
+    count_cols: np.ndarray
+    assign_cols: np.ndarray
+    count_lower: np.ndarray
+    count_upper: np.ndarray
 
-def _values(m: pyo.ConcreteModel, results) -> tuple[np.ndarray, np.ndarray]:
-    values = results.solution_loader.get_vars()
+    @classmethod
+    def load(cls, m: pyo.ConcreteModel, threads: int) -> LoadedModel:
+        solver = DirectHighs(m, threads)
+        counts = [m.count[c] for c in m.CLASSES]
+        return cls(
+            m,
+            solver,
+            solver.columns_of(counts),
+            solver.columns_of([m.assign[k] for k in m.PAIRS]),
+            np.array([v.lb or 0 for v in counts], dtype=float),
+            np.array([np.inf if v.ub is None else v.ub for v in counts], dtype=float),
+        )
 
-    def value(var) -> float:
-        # a fixed variable may be left out of the solver's columns: it keeps its value
-        got = values.get(var)
-        return float(var.value or 0.0) if got is None else float(got)
+    def read(self, outcome: SolveOutcome) -> tuple[np.ndarray, np.ndarray]:
+        """Counts and assignments of an outcome; a variable HiGHS never saw (it appears in no
+        row and costs nothing) stays at its lower bound."""
+        counts = self.solver.values_of(outcome, self.count_cols, self.count_lower)
+        assign = self.solver.values_of(outcome, self.assign_cols, np.zeros(len(self.assign_cols)))
+        return counts, assign
 
-    counts = np.array([value(m.count[c]) for c in m.CLASSES], dtype=float)
-    assign = np.array([value(m.assign[k]) for k in m.PAIRS], dtype=float)
-    return counts, assign
-
-
-# HiGHS keeps one thread scheduler per process, sized by the first solve; a later solve
-# asking for another thread count then fails ("no solution within the time limit" after a
-# tenth of a second). Remember the count in use and reset the scheduler when it changes.
-_threads_in_use: int | None = None
-
-
-def use_threads(threads: int) -> None:
-    global _threads_in_use
-    if _threads_in_use is not None and _threads_in_use != threads:
-        highspy.Highs.resetGlobalScheduler(True)
-    _threads_in_use = threads
-
-
-# The model does not change between our solves except for variables we name, so the
-# persistent solver need not walk the whole model again (seconds on a big pool).
-NO_AUTO_UPDATES = {
-    "check_for_new_or_removed_constraints": False,
-    "check_for_new_or_removed_vars": False,
-    "check_for_new_or_removed_params": False,
-    "check_for_new_objective": False,
-    "update_constraints": False,
-    "update_vars": False,
-    "update_parameters": False,
-    "update_named_expressions": False,
-    "update_objective": False,
-}
+    def solve_with_counts(self, values, **options) -> SolveOutcome:
+        """With the counts fixed the days are independent: solved part by part."""
+        return self.solver.solve_fixed(self.count_cols, values, **options)
 
 
 COUNT_SEARCH_MAX_SOLVES = 40
+# from this size on, a model with free counts is solved day by day (Benders, decompose.py)
+BY_DAYS_MIN_PAIRS = 20_000
 
 
-def _with_counts_rounded_up(m, solver, common, params, lp_counts, lp_objective, time_left_s):
+def _integral(values: np.ndarray) -> bool:
+    return bool(np.all(np.abs(values - np.round(values)) <= 1e-6))
+
+
+def _with_counts_rounded_up(
+    loaded: LoadedModel, params: Parameters, lp_counts, lp_objective, time_left_s
+):
     """Round the LP's fractional counts up, fix them and solve the LP again: with the counts
     fixed it is very often integral. Then move one count at a time by one (a local search
     over the few count variables, each step an LP re-solve from the previous basis) while
     that lowers the cost. If the best plan found is within `rel_gap` of the first LP's
     objective (a lower bound of the MIP), it is proven good enough; otherwise None."""
     started = time.monotonic()
-    count_vars = [m.count[c] for c in m.CLASSES]
-    lower = [round(v.lb or 0) for v in count_vars]
-    upper = [round(v.ub) if v.ub is not None else None for v in count_vars]
+    lower = [round(v) for v in loaded.count_lower]
+    upper = [None if not np.isfinite(v) else round(v) for v in loaded.count_upper]
 
     single_point = all(hi is not None and lo == hi for lo, hi in zip(lower, upper, strict=True))
     final: list[tuple[str, float]] = []
 
     def evaluate(values: list[int], milp: bool = False):
-        for var, value in zip(count_vars, values, strict=True):
-            var.fix(value)
-        solver.update_variables(count_vars)
-        if not (milp and single_point):  # else the caller's LP had these very counts
-            results = solver.solve(
-                m,
-                auto_updates=NO_AUTO_UPDATES,
-                time_limit=max(1.0, time_left_s - (time.monotonic() - started)),
-                solver_options={"solve_relaxation": True, "output_flag": False},
-                **common,
+        if not milp:
+            got = loaded.solve_with_counts(
+                values,
+                relaxation=True,
+                time_limit_s=time_left_s - (time.monotonic() - started),
             )
-            if _status_of(results) != "optimal" or results.incumbent_objective is None:
+            if got.status != "optimal" or got.objective is None:
                 return None
-            _, assign = _values(m, results)
-            if np.all(np.abs(assign - np.round(assign)) <= 1e-6):
-                return float(results.incumbent_objective), assign > 0.5
-            if not milp:
-                return None
-        # the counts are fixed: the MIP only places blocks, a much easier problem; when
-        # the counts may vary, keep time for the full MIP should this not prove enough
+            _, assign = loaded.read(got)
+            return (got.objective, assign > 0.5) if _integral(assign) else None
+        # the counts are fixed: the MIP only places blocks, day by day, and only the days
+        # whose LP is fractional branch; when the counts may vary, keep time for the full
+        # MIP should this not prove enough
         remaining = time_left_s - (time.monotonic() - started)
-        results = solver.solve(
-            m,
-            auto_updates=NO_AUTO_UPDATES,
-            time_limit=max(1.0, remaining if single_point else remaining / 3),
+        got = loaded.solve_with_counts(
+            values,
+            relaxation=False,
+            time_limit_s=remaining if single_point else remaining / 3,
             rel_gap=params.solver.rel_gap / 2,
-            solver_options={
-                "solve_relaxation": False,
-                "presolve": "off",
-                "random_seed": 0,
-                "output_flag": False,
-            },
-            **common,
+            presolve=False,
         )
-        if results.incumbent_objective is None:
+        if got.objective is None:
             return None
-        _, assign = _values(m, results)
+        _, assign = loaded.read(got)
         if single_point:
             # no other counts are allowed: this MIP is the whole problem
-            bound = results.objective_bound
-            bound = lp_objective if bound is None or not np.isfinite(bound) else bound
-            final.append((_status_of(results), max(float(bound), lp_objective)))
-        return float(results.incumbent_objective), assign > 0.5
+            bound = got.bound if got.bound is not None else lp_objective
+            final.append((got.status, max(float(bound), lp_objective)))
+        return got.objective, assign > 0.5
 
     def gap(objective: float) -> float:
         return (objective - lp_objective) / max(abs(objective), 1e-9)
@@ -278,55 +254,44 @@ def _with_counts_rounded_up(m, solver, common, params, lp_counts, lp_objective, 
         for value, lo, hi in zip(lp_counts.tolist(), lower, upper, strict=True)
     ]
     current = [int(v) for v in current]
-    try:
-        best = evaluate(current, milp=True)
-        if best is None:
-            return None
-        if final:
-            status, bound = final[0]
-            status = status if status in ("optimal", "time_limit") else "time_limit"
-            counts = np.array(current, dtype=np.int64)
-            return HighsOutcome(status, best[0], min(bound, best[0]), counts, best[1])
-        solves = 1
-        while gap(best[0]) > params.solver.rel_gap:
-            improved = False
-            for c in range(len(current)):
-                for step in (-1, 1):
-                    value = current[c] + step
-                    if value < lower[c] or (upper[c] is not None and value > upper[c]):
-                        continue
-                    if solves >= COUNT_SEARCH_MAX_SOLVES or time.monotonic() - started > (
-                        time_left_s / 2
-                    ):
-                        return None
-                    trial = current.copy()
-                    trial[c] = value
-                    got = evaluate(trial)
-                    solves += 1
-                    if got is not None and got[0] < best[0] - 1e-6:
-                        best, current, improved = got, trial, True
-                        break
-                if improved:
+    best = evaluate(current, milp=True)
+    if best is None:
+        return None
+    if final:
+        status, bound = final[0]
+        status = status if status in ("optimal", "time_limit") else "time_limit"
+        counts = np.array(current, dtype=np.int64)
+        return HighsOutcome(status, best[0], min(bound, best[0]), counts, best[1])
+    solves = 1
+    while gap(best[0]) > params.solver.rel_gap:
+        improved = False
+        for c in range(len(current)):
+            for step in (-1, 1):
+                value = current[c] + step
+                if value < lower[c] or (upper[c] is not None and value > upper[c]):
+                    continue
+                if solves >= COUNT_SEARCH_MAX_SOLVES or time.monotonic() - started > (
+                    time_left_s / 2
+                ):
+                    return None
+                trial = current.copy()
+                trial[c] = value
+                got = evaluate(trial)
+                solves += 1
+                if got is not None and got[0] < best[0] - 1e-6:
+                    best, current, improved = got, trial, True
                     break
-            if not improved:
-                return None
-        return HighsOutcome(
-            "optimal", best[0], lp_objective, np.array(current, dtype=np.int64), best[1]
-        )
-    finally:
-        for var in count_vars:
-            var.unfix()
-        solver.update_variables(count_vars)
+            if improved:
+                break
+        if not improved:
+            return None
+    return HighsOutcome(
+        "optimal", best[0], lp_objective, np.array(current, dtype=np.int64), best[1]
+    )
 
 
-def run_highs(
-    m: pyo.ConcreteModel,
-    params: Parameters,
-    time_limit_s: float,
-    solver=None,
-    first_updates: dict | None = None,
-) -> HighsOutcome:
-    """HiGHS through pyomo.contrib.solver; a non-optimal end is a status, not an exception.
+def run_highs(loaded: LoadedModel, params: Parameters, time_limit_s: float) -> HighsOutcome:
+    """Solve a loaded model; a non-optimal end is a status, not an exception.
 
     The LP relaxation is solved first: on these interval models it is very often integral,
     and then it is the proven optimum (bound = objective) at a fraction of the MIP's cost.
@@ -334,70 +299,49 @@ def run_highs(
     the root node, while the whole solve without it took 10 s.
     """
     started = time.monotonic()
-    use_threads(params.solver.threads)
-    solver = solver or SolverFactory("highs")
-    common = {
-        "load_solutions": False,
-        "raise_exception_on_nonoptimal_result": False,
-        "threads": params.solver.threads,
-    }
-    results = solver.solve(
-        m,
-        time_limit=max(1.0, float(time_limit_s)),
-        solver_options={"solve_relaxation": True, "output_flag": False},
-        **({} if first_updates is None else {"auto_updates": first_updates}),
-        **common,
-    )
-    status = _status_of(results)
-    if status == "infeasible":
-        return HighsOutcome("infeasible", None, None, None, None)
-    if status == "optimal" and results.incumbent_objective is not None:
-        counts, assign = _values(m, results)
-        integral = np.all(np.abs(counts - np.round(counts)) < 1e-6) and np.all(
-            np.abs(assign - np.round(assign)) < 1e-6
+    solver = loaded.solver
+    if len(loaded.count_cols) + len(loaded.assign_cols) == 0:
+        return HighsOutcome("optimal", 0.0, 0.0, None, None)  # nothing to decide
+    if np.array_equal(loaded.count_lower, loaded.count_upper):  # a simulation: days apart
+        lp = loaded.solve_with_counts(
+            loaded.count_lower, relaxation=True, time_limit_s=time_limit_s
         )
-        objective = float(results.incumbent_objective)
-        if integral:
-            return HighsOutcome(
-                "optimal", objective, objective, np.round(counts).astype(np.int64), assign > 0.5
-            )
+    else:
+        if len(loaded.assign_cols) >= BY_DAYS_MIN_PAIRS:
+            by_days = solve_by_days(loaded, params.solver.rel_gap, time_limit_s)
+            if by_days is not None:
+                return by_days
+        lp = solver.solve(
+            relaxation=True, time_limit_s=float(time_limit_s) - (time.monotonic() - started)
+        )
+    if lp.status == "infeasible":
+        return HighsOutcome("infeasible", None, None, None, None)
+    if lp.status == "optimal" and lp.objective is not None:
+        counts, assign = loaded.read(lp)
+        if _integral(counts) and _integral(assign):
+            counts = np.round(counts).astype(np.int64)
+            return HighsOutcome("optimal", lp.objective, lp.objective, counts, assign > 0.5)
         rounded = _with_counts_rounded_up(
-            m,
-            solver,
-            common,
+            loaded,
             params,
             counts,
-            objective,
+            lp.objective,
             float(time_limit_s) - (time.monotonic() - started),
         )
         if rounded is not None:
             return rounded
-    elif status == "optimal":  # an empty model: nothing to decide
-        return HighsOutcome("optimal", 0.0, 0.0, None, None)
-    remaining = float(time_limit_s) - (time.monotonic() - started)
-    results = solver.solve(
-        m,
-        auto_updates=NO_AUTO_UPDATES,  # nothing changed since the LP but the count bounds
-        time_limit=max(1.0, remaining),
+    got = solver.solve(
+        relaxation=False,
+        time_limit_s=float(time_limit_s) - (time.monotonic() - started),
         rel_gap=params.solver.rel_gap,
-        solver_options={
-            "solve_relaxation": False,
-            "presolve": "off",
-            "random_seed": 0,
-            "output_flag": False,
-        },
-        **common,
+        presolve=False,
     )
-    status = _status_of(results)
-    objective = results.incumbent_objective
-    bound = results.objective_bound
-    if bound is not None and not np.isfinite(bound):
-        bound = None
-    if objective is None:
-        return HighsOutcome(status if status != "optimal" else "error", None, bound, None, None)
-    counts, assign = _values(m, results)
+    if got.objective is None:
+        status = got.status if got.status != "optimal" else "error"
+        return HighsOutcome(status, None, got.bound, None, None)
+    counts, assign = loaded.read(got)
     return HighsOutcome(
-        status, float(objective), bound, np.round(counts).astype(np.int64), assign > 0.5
+        got.status, got.objective, got.bound, np.round(counts).astype(np.int64), assign > 0.5
     )
 
 
@@ -833,6 +777,9 @@ def solve_pool(
             _add_cap_data(data, pool, cl, params, scale, model_blocks, pair_b, pair_c, caps)
         t0 = time.perf_counter()
         m = build_model(data)
+        loaded = None
+        if not m.trivially_infeasible and len(pair_b):
+            loaded = LoadedModel.load(m, params.solver.threads)
         t1 = time.perf_counter()
         timings["model_build"] += t1 - t0
         if m.trivially_infeasible:
@@ -843,7 +790,7 @@ def solve_pool(
             objective += data.constant_dkk
             result = HighsOutcome("optimal", objective, objective, cl.lower.copy(), None)
         else:
-            result = run_highs(m, params, deadline - time.monotonic())
+            result = run_highs(loaded, params, deadline - time.monotonic())
             # energy rows only bind when a class has fewer than two vehicles, and they spoil
             # the LP's integrality: add just the violated ones and solve again
             # (rebuilding a big model for a cut costs more than the plan's repair)
@@ -857,9 +804,9 @@ def solve_pool(
                     break
                 data.energy_cuts += new_cuts
                 t2 = time.perf_counter()
-                m = build_model(data)
+                loaded = LoadedModel.load(build_model(data), params.solver.threads)
                 timings["model_build"] += time.perf_counter() - t2
-                result = run_highs(m, params, deadline - time.monotonic())
+                result = run_highs(loaded, params, deadline - time.monotonic())
         timings["solve"] += time.perf_counter() - t1
         outcome.solves += 1
         if on_solve is not None:
@@ -910,9 +857,6 @@ def solve_pool(
 
 
 # --------------------------------------------------------------------------- ladder
-OBJECTIVE_ONLY_UPDATES = {**NO_AUTO_UPDATES, "check_for_new_objective": True}
-
-
 def solve_pool_ladder(
     pool: PoolData,
     params: Parameters,
@@ -921,16 +865,15 @@ def solve_pool_ladder(
     deadline: float,
 ) -> list[tuple[PoolOutcome, Classes] | None]:
     """One pool at several CO2 prices (the alternatives): the model is built and handed to
-    HiGHS once; between prices only the objective changes, and the LP restarts from the
+    HiGHS once; between prices only the costs change, and the LP restarts from the
     previous basis. All days and all eligible pairs are in the model, so it is the same
     for every price; no dominance shrinking (it depends on the price)."""
     out: list[tuple[PoolOutcome, Classes] | None] = []
-    solver = SolverFactory("highs")
     # alternatives are a guide along the trade-off: a 1 % gap is proof enough for them
     params = replace(
         params, solver=replace(params.solver, rel_gap=max(params.solver.rel_gap, 0.01))
     )
-    m = None
+    m = loaded = None
     for index, price in enumerate(co2_prices):
         if time.monotonic() > deadline - 1.0:
             out.append(None)
@@ -964,16 +907,17 @@ def solve_pool_ladder(
         else:
             if m is None:
                 m = build_model(data)
-                updates = None
-            else:
+                if not m.trivially_infeasible:
+                    loaded = LoadedModel.load(m, params.solver.threads)
+            elif loaded is not None:
                 m.del_component(m.cost)
                 add_costs(m, data)
-                updates = OBJECTIVE_ONLY_UPDATES
+                loaded.solver.set_objective(m.cost)
             build_s = time.perf_counter() - t0
-            if m.trivially_infeasible:
+            if loaded is None:
                 result = HighsOutcome("infeasible", None, None, None, None)
             else:
-                result = run_highs(m, params, share_s, solver=solver, first_updates=updates)
+                result = run_highs(loaded, params, share_s)
         outcome = PoolOutcome(result.status, result.objective, result.bound, result.counts, None)
         outcome.timings = {"model_build": build_s, "solve": time.perf_counter() - t0 - build_s}
         if result.objective is not None:

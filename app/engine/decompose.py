@@ -30,6 +30,11 @@ if TYPE_CHECKING:
 LP_ROUNDS = 60
 MIP_ROUNDS = 12
 LP_TOLERANCE = 1e-6  # relative: the LP bound is met when the master is this close
+ABS_TOLERANCE = 1e-6  # DKK: as HiGHS' own mip_abs_gap, so that rel_gap 0 can be proven
+
+
+def _within(objective: float, bound: float, rel_gap: float) -> bool:
+    return objective - bound <= max(rel_gap * abs(objective), ABS_TOLERANCE)
 
 
 class _Master:
@@ -151,13 +156,15 @@ def solve_by_days(loaded: LoadedModel, rel_gap: float, time_limit_s: float) -> H
             break
         if best is None or plan.objective < best[0]:
             best = (plan.objective, counts, plan.values)
-        if best[0] - bound <= rel_gap * max(abs(best[0]), 1e-9):
+        if _within(best[0], bound, rel_gap):
             break
         master.add_cuts(plan.cuts)
     if best is None:
         return None
     objective, counts, values = best
-    gap_ok = objective - bound <= rel_gap * max(abs(objective), 1e-9)
+    gap_ok = _within(objective, bound, rel_gap)
+    if not gap_ok and left() > 1.0:
+        return None  # the days' own integrality gap: let the whole model prove it
     full_counts = loaded.count_lower.copy()
     full_counts[present] = counts
     outcome = SolveOutcome("optimal", objective, bound, values)

@@ -29,6 +29,7 @@ import numpy as np
 import pytest
 
 import app.engine as engine
+import app.engine.solve as engine_solve
 from app.engine.parameters import Parameters
 from app.engine.types import (
     CandidateModel,
@@ -614,6 +615,15 @@ def test_optimise_matches_brute_force(seed):
 @requires_engine
 def test_simulate_matches_brute_force(seed):
     check_simulate(random_problem(seed), seed)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@requires_engine
+def test_optimise_day_by_day_matches_brute_force(seed, monkeypatch):
+    """The same instances with every model, however small, solved by the Benders
+    decomposition over days (decompose.py) where it splits into two or more parts."""
+    monkeypatch.setattr(engine_solve, "BY_DAYS_MIN_PAIRS", 0)
+    check_optimise(random_problem(seed))
 
 
 # ---------------------------------------------------------------------------- edge cases

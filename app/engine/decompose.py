@@ -84,10 +84,18 @@ class _Master:
         return counts, float(h.getInfo().objective_function_value)
 
 
-def solve_by_days(loaded: LoadedModel, rel_gap: float, time_limit_s: float) -> HighsOutcome | None:
+def solve_by_days(
+    loaded: LoadedModel,
+    rel_gap: float,
+    time_limit_s: float,
+    start_counts: np.ndarray | None = None,
+) -> HighsOutcome | None:
     """The optimal counts and assignment of a loaded model with free counts, or None when the
     model does not fall apart into days (or a day cannot be served at some counts): the
-    caller then solves it whole."""
+    caller then solves it whole.
+
+    `start_counts` (today's fleet) is evaluated first, so that a run cut short by its time
+    limit still returns a plan at least as good as today's counts, with a proven bound."""
     from app.engine.solve import HighsOutcome
 
     started = time.monotonic()
@@ -124,41 +132,53 @@ def solve_by_days(loaded: LoadedModel, rel_gap: float, time_limit_s: float) -> H
         return None
     master = _Master(solver.cost[cols], lower, upper, len(first.cuts.lp), solver.threads)
     master.add_cuts(first.cuts)
+    best: tuple[float, np.ndarray, np.ndarray] | None = None
+    bound = -np.inf
+    tried: set[tuple] = set()
 
-    # phase 1: the LP bound
+    def consider(counts: np.ndarray) -> None:
+        """Evaluate integer counts with the days' MIPs: a plan, and cuts at that point."""
+        nonlocal best
+        tried.add(tuple(counts.tolist()))
+        plan = evaluate(counts, relaxation=False)
+        if plan is None:
+            return
+        if best is None or plan.objective < best[0]:
+            best = (plan.objective, counts, plan.values)
+        master.add_cuts(plan.cuts)
+
+    if start_counts is not None:
+        consider(np.clip(np.round(start_counts[present]), lower, upper))
+
+    # phase 1: the LP bound (at most half the time: phase 2 must find integer counts)
     for _ in range(LP_ROUNDS):
-        if left() <= 1.0:
-            return None
+        if left() <= max(1.0, time_limit_s / 2):
+            break
         got = master.solve(integer=False, time_limit_s=left())
         if got is None:
             return None
-        counts, bound = got
+        counts, lp_bound = got
+        bound = max(bound, lp_bound)  # the master LP bounds the MIP as well
         at = evaluate(counts, relaxation=True)
         if at is None:
-            return None
+            break
         master.add_cuts(at.cuts)
-        if at.objective - bound <= LP_TOLERANCE * max(abs(at.objective), 1.0):
+        if at.objective - lp_bound <= LP_TOLERANCE * max(abs(at.objective), 1.0):
             break
 
     # phase 2: integer counts, each candidate checked with the days' MIPs
-    best: tuple[float, np.ndarray, np.ndarray] | None = None
-    bound = -np.inf
     for _ in range(MIP_ROUNDS):
-        if left() <= 1.0:
+        if left() <= 1.0 or (best is not None and _within(best[0], bound, rel_gap)):
             break
         got = master.solve(integer=True, time_limit_s=left())
         if got is None:
             break
-        counts, bound = got
+        counts, mip_bound = got
+        bound = max(bound, mip_bound)
         counts = np.round(counts)
-        plan = evaluate(counts, relaxation=False)
-        if plan is None:
-            break
-        if best is None or plan.objective < best[0]:
-            best = (plan.objective, counts, plan.values)
-        if _within(best[0], bound, rel_gap):
-            break
-        master.add_cuts(plan.cuts)
+        if tuple(counts.tolist()) in tried:
+            break  # the cuts cannot move the master on: the gap is the days' own
+        consider(counts)
     if best is None:
         return None
     objective, counts, values = best

@@ -290,7 +290,12 @@ def _with_counts_rounded_up(
     )
 
 
-def run_highs(loaded: LoadedModel, params: Parameters, time_limit_s: float) -> HighsOutcome:
+def run_highs(
+    loaded: LoadedModel,
+    params: Parameters,
+    time_limit_s: float,
+    start_counts: np.ndarray | None = None,
+) -> HighsOutcome:
     """Solve a loaded model; a non-optimal end is a status, not an exception.
 
     The LP relaxation is solved first: on these interval models it is very often integral,
@@ -308,7 +313,9 @@ def run_highs(loaded: LoadedModel, params: Parameters, time_limit_s: float) -> H
         )
     else:
         if len(loaded.assign_cols) >= BY_DAYS_MIN_PAIRS:
-            by_days = solve_by_days(loaded, params.solver.rel_gap, time_limit_s)
+            by_days = solve_by_days(
+                loaded, params.solver.rel_gap, time_limit_s, start_counts=start_counts
+            )
             if by_days is not None:
                 return by_days
         lp = solver.solve(
@@ -714,6 +721,12 @@ def solve_pool(
             ),
         ), cl
     greedy, greedy_cost = cheapest_choice(cl, pool.must_serve)
+    # today's vehicles per class: a plan no worse than today's fleet, should time run out
+    today = None
+    if fixed_counts is None:
+        today = np.array(
+            [sum(pool.groups[i].current for i in ix) for ix in cl.members], dtype=float
+        )
     if need_all:
         in_model = np.ones(n_blocks, dtype=bool)
     else:
@@ -790,7 +803,7 @@ def solve_pool(
             objective += data.constant_dkk
             result = HighsOutcome("optimal", objective, objective, cl.lower.copy(), None)
         else:
-            result = run_highs(loaded, params, deadline - time.monotonic())
+            result = run_highs(loaded, params, deadline - time.monotonic(), today)
             # energy rows only bind when a class has fewer than two vehicles, and they spoil
             # the LP's integrality: add just the violated ones and solve again
             # (rebuilding a big model for a cut costs more than the plan's repair)
@@ -806,7 +819,7 @@ def solve_pool(
                 t2 = time.perf_counter()
                 loaded = LoadedModel.load(build_model(data), params.solver.threads)
                 timings["model_build"] += time.perf_counter() - t2
-                result = run_highs(loaded, params, deadline - time.monotonic())
+                result = run_highs(loaded, params, deadline - time.monotonic(), today)
         timings["solve"] += time.perf_counter() - t1
         outcome.solves += 1
         if on_solve is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 
@@ -25,6 +25,7 @@ from app.engine.types import (
     Totals,
     VehicleType,
 )
+from app.engine.workers import Workers, wanted
 
 # CO2 prices (DKK/t) for the alternatives along the cost/CO2e trade-off.
 ALTERNATIVE_CO2_PRICES = (0.0, 750.0, 1500.0, 3000.0, 6000.0, 12000.0)
@@ -64,6 +65,7 @@ class _Run:
         self.started = time.monotonic()
         self.deadline = self.started + time_limit_s
         self._phase_start = time.perf_counter()
+        self.workers: Workers | None = None
 
     def report(self, pct: int, phase: str) -> None:
         self.check_cancel()
@@ -76,6 +78,27 @@ class _Run:
 
     def add(self, name: str, seconds: float) -> None:
         self.timings[name] = self.timings.get(name, 0.0) + seconds
+
+    def workers_for(self, count: int) -> Workers:
+        """The operation's worker processes (started early by `start_workers`, or now)."""
+        if self.workers is None or self.workers.broken or self.workers.count < count:
+            if self.workers is not None:
+                self.workers.close()
+            self.workers = Workers(count)
+        return self.workers
+
+    def start_workers(self, problem: Problem) -> None:
+        params = problem.parameters
+        threads = params.solver.threads if params is not None else 1
+        locations = len({trip.location for trip in problem.trips})
+        count = wanted(threads, locations, len(problem.trips), PARALLEL_MIN_BLOCKS)
+        if count:
+            self.workers = Workers(count)
+
+    def close(self) -> None:
+        if self.workers is not None:
+            self.workers.close()
+            self.workers = None
 
 
 # --------------------------------------------------------------------------- baseline
@@ -212,14 +235,11 @@ def _solve_pools_in_processes(
         for i, pool in enumerate(prepared.pools)
     ]
     out: list = [None] * n_pools
-    # spawn, not fork: a forked child inherits HiGHS' thread scheduler without its
-    # threads (HiGHS then refuses another thread count or waits forever)
-    context = multiprocessing.get_context("spawn")
-    executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    pool_workers = run.workers_for(workers)
     try:
         # biggest pools first: the last pool to start should be a short one
         by_size = sorted(range(n_pools), key=lambda i: -len(prepared.pools[i].blocks))
-        pending = {executor.submit(_pool_job, jobs[i]): i for i in by_size}
+        pending = {pool_workers.submit(_pool_job, jobs[i]): i for i in by_size}
         while pending:
             # poll so that a cancel request is seen within half a second
             finished, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
@@ -227,11 +247,8 @@ def _solve_pools_in_processes(
                 out[pending.pop(future)] = future.result()
             run.report(int(lo + (hi - lo) * (n_pools - len(pending)) / n_pools), "Løser")
     except BaseException:
-        for process in list(getattr(executor, "_processes", {}).values()):
-            process.terminate()  # only our own worker processes
-        executor.shutdown(wait=False, cancel_futures=True)
+        pool_workers.kill()
         raise
-    executor.shutdown(wait=True)
     return out
 
 
@@ -601,11 +618,16 @@ def _prepare_run(problem: Problem, progress, should_cancel) -> tuple[Prepared, _
     params = problem.parameters
     limit = params.solver.time_limit_s if params is not None else 300.0
     run = _Run(progress, should_cancel, limit)
-    run.report(0, "Forbereder data")
-    t0 = time.perf_counter()
-    prepared = prepare(problem)
-    base = _baseline(prepared)
-    run.add("data_prep", time.perf_counter() - t0)
+    try:
+        run.start_workers(problem)  # their imports overlap the preparation below
+        run.report(0, "Forbereder data")
+        t0 = time.perf_counter()
+        prepared = prepare(problem)
+        base = _baseline(prepared)
+        run.add("data_prep", time.perf_counter() - t0)
+    except BaseException:
+        run.close()
+        raise
     return prepared, run, base
 
 
@@ -640,8 +662,11 @@ def simulate(
 ) -> Result:
     """The cheapest assignment of the trips to the given fleet (counts fixed)."""
     prepared, run, base = _prepare_run(problem, progress, should_cancel)
-    fixed = _fixed_counts(prepared, counts)
-    sol = _solve_all(prepared, prepared.params.co2_value_dkk_per_t, fixed, run, (10, 85))
+    try:
+        fixed = _fixed_counts(prepared, counts)
+        sol = _solve_all(prepared, prepared.params.co2_value_dkk_per_t, fixed, run, (10, 85))
+    finally:
+        run.close()
     result = _finish("simulate", prepared, sol, run, base, can_add=False)
     result.timings_s = dict(run.timings)
     run.report(100, "Færdig")
@@ -668,25 +693,21 @@ def _ladder(prepared: Prepared, prices: list[float], run: _Run) -> list[list]:
     if workers >= 2 and big and not multiprocessing.current_process().daemon:
         one_thread = replace(params, solver=replace(params.solver, threads=1))
         jobs = [(pool, one_thread, prices, prepared.scale, run.deadline) for pool in pools]
-        context = multiprocessing.get_context("spawn")
-        executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        pool_workers = run.workers_for(workers)
         out: list = [None] * len(pools)
         try:
-            pending = {executor.submit(_ladder_job, job): i for i, job in enumerate(jobs)}
+            pending = {pool_workers.submit(_ladder_job, job): i for i, job in enumerate(jobs)}
             while pending:
                 finished, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
                 for future in finished:
                     out[pending.pop(future)] = future.result()
                 run.report(70 + 20 * (len(pools) - len(pending)) // len(pools), "Alternativer")
         except BrokenProcessPool:
-            executor.shutdown(wait=False, cancel_futures=True)
+            pool_workers.kill()
         except BaseException:
-            for process in list(getattr(executor, "_processes", {}).values()):
-                process.terminate()  # only our own worker processes
-            executor.shutdown(wait=False, cancel_futures=True)
+            pool_workers.kill()
             raise
         else:
-            executor.shutdown(wait=True)
             return out
     out = []
     for i, pool in enumerate(pools):
@@ -871,16 +892,20 @@ def optimise(
         raise EngineError("optimise: budgettet må ikke være negativt")
     prepared, run, base = _prepare_run(problem, progress, should_cancel)
     params = prepared.params
-    if co2_target_pct is None and budget_dkk is None:
-        main = _solve_all(prepared, params.co2_value_dkk_per_t, None, run, (10, 70))
-        alts, alt_warnings = ([], [])
-        if alternatives and main.status in ("optimal", "time_limit"):
-            alts, alt_warnings = _alternatives(prepared, main, run)
-        result = _finish("optimise", prepared, main, run, base, can_add=True)
-        result.alternatives = alts
-        result.warnings += alt_warnings
-    else:
-        result = _optimise_with_target(prepared, run, base, co2_target_pct, budget_dkk)
+    try:
+        if co2_target_pct is None and budget_dkk is None:
+            main = _solve_all(prepared, params.co2_value_dkk_per_t, None, run, (10, 70))
+            alts, alt_warnings = ([], [])
+            if alternatives and main.status in ("optimal", "time_limit"):
+                alts, alt_warnings = _alternatives(prepared, main, run)
+            run.close()
+            result = _finish("optimise", prepared, main, run, base, can_add=True)
+            result.alternatives = alts
+            result.warnings += alt_warnings
+        else:
+            result = _optimise_with_target(prepared, run, base, co2_target_pct, budget_dkk)
+    finally:
+        run.close()
     result.timings_s = dict(run.timings)
     run.report(100, "Færdig")
     return result

@@ -1,0 +1,68 @@
+"""Worker processes that solve pools side by side, started before they are needed.
+
+A spawned worker must import numpy, SciPy, Pyomo and HiGHS before its first solve: 2-3 s on
+this kind of machine, as long as a whole small pool's solve. Starting the workers when an
+operation begins lets those imports run while the parent prepares the data, and one set of
+workers serves every solve of the operation (a CO2e target prices the pools many times).
+
+Spawn, not fork: a forked child inherits HiGHS' thread scheduler without its threads (HiGHS
+then refuses another thread count or waits forever).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import Future, ProcessPoolExecutor
+
+
+def _warm_up() -> None:
+    import app.engine.operations  # noqa: F401  (the solver stack, imported once per worker)
+
+
+def _ready() -> bool:
+    return True
+
+
+class Workers:
+    """A process pool for one operation; close() (or a with-block) ends it."""
+
+    def __init__(self, count: int):
+        self.count = count
+        context = multiprocessing.get_context("spawn")
+        self.executor = ProcessPoolExecutor(
+            max_workers=count, mp_context=context, initializer=_warm_up
+        )
+        # submitting starts the processes now (the executor otherwise spawns lazily)
+        self._started = [self.executor.submit(_ready) for _ in range(count)]
+        self.broken = False
+
+    def submit(self, fn, *args) -> Future:
+        return self.executor.submit(fn, *args)
+
+    def kill(self) -> None:
+        """Stop at once (cancel, error): terminate only our own worker processes."""
+        self.broken = True
+        for process in list(getattr(self.executor, "_processes", {}).values()):
+            process.terminate()
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        if not self.broken:
+            self.executor.shutdown(wait=True)
+        self.broken = True
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def wanted(threads: int, locations: int, trips: int, min_trips: int) -> int:
+    """How many workers an operation should start: one per pool it can run at once, and only
+    for data big enough to pay for the processes (and not inside a daemon process, which
+    may not have children)."""
+    if multiprocessing.current_process().daemon:
+        return 0
+    count = min(threads, locations)
+    return count if count >= 2 and trips >= min_trips else 0

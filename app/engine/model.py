@@ -60,7 +60,7 @@ def add_assignment(m: pyo.ConcreteModel, d: ModelData) -> None:
     n_pairs = len(d.pair_block)
     m.PAIRS = pyo.RangeSet(0, n_pairs - 1) if n_pairs else pyo.Set(initialize=[])
     m.assign = pyo.Var(m.PAIRS, domain=pyo.Binary)
-    assign = [m.assign[k] for k in range(n_pairs)]
+    assign = list(m.assign.values())
     order = np.argsort(d.pair_block, kind="stable")
     blocks_sorted = d.pair_block[order]
     multi, first = np.unique(blocks_sorted, return_index=True)
@@ -69,12 +69,12 @@ def add_assignment(m: pyo.ConcreteModel, d: ModelData) -> None:
     for i, b in enumerate(multi):
         members = order[bounds[i] : bounds[i + 1]]
         if len(members) > 1 or d.block_must_serve[b]:
-            rows.append((int(b), members))
+            rows.append((int(b), members.tolist()))
     m.ASSIGN_ROWS = pyo.RangeSet(0, len(rows) - 1) if rows else pyo.Set(initialize=[])
 
     def one_class(_m, r):
         b, members = rows[r]
-        served = pyo.quicksum(assign[k] for k in members)
+        served = pyo.quicksum([assign[k] for k in members])
         return served == 1 if d.block_must_serve[b] else served <= 1
 
     m.one_class = pyo.Constraint(m.ASSIGN_ROWS, rule=one_class)
@@ -82,8 +82,8 @@ def add_assignment(m: pyo.ConcreteModel, d: ModelData) -> None:
 
 def add_overlap_capacity(m: pyo.ConcreteModel, d: ModelData) -> None:
     """At every maximal overlap point of a class's candidate blocks: assigned <= count."""
-    assign = [m.assign[k] for k in range(len(d.pair_block))]
-    rows: list[tuple[int, np.ndarray]] = []
+    assign = list(m.assign.values())
+    rows: list[tuple[int, list[int]]] = []
     for c in range(len(d.class_fixed_dkk)):
         pairs = np.nonzero(d.pair_class == c)[0]
         if len(pairs) == 0:
@@ -104,12 +104,16 @@ def add_overlap_capacity(m: pyo.ConcreteModel, d: ModelData) -> None:
         members_per_point = np.diff(cuts)
         # a point with no more blocks than the class's guaranteed count can never bind
         binding = np.nonzero(members_per_point > d.class_lower[c])[0]
-        rows.extend((c, pair_of[cuts[p] : cuts[p + 1]]) for p in binding)
+        members = pair_of.tolist()
+        bounds = cuts.tolist()
+        rows.extend((c, members[bounds[p] : bounds[p + 1]]) for p in binding.tolist())
     m.CAPACITY_ROWS = pyo.RangeSet(0, len(rows) - 1) if rows else pyo.Set(initialize=[])
+
+    counts = list(m.count.values())
 
     def capacity(_m, r):
         c, members = rows[r]
-        return pyo.quicksum(assign[k] for k in members) <= m.count[c]
+        return pyo.quicksum([assign[k] for k in members]) <= counts[c]
 
     m.capacity = pyo.Constraint(m.CAPACITY_ROWS, rule=capacity)
 
@@ -180,11 +184,12 @@ def add_costs(m: pyo.ConcreteModel, d: ModelData) -> None:
 
     Written as 'all unserved' plus the saving of each assignment, so the constant is exact.
     """
-    saving = d.pair_cost_dkk - d.block_unserved_dkk[d.pair_block]
+    saving = (d.pair_cost_dkk - d.block_unserved_dkk[d.pair_block]).tolist()
     constant = float(d.block_unserved_dkk.sum()) + d.constant_dkk
+    fixed = d.class_fixed_dkk.tolist()
     m.cost = pyo.Objective(
-        expr=pyo.quicksum(float(d.class_fixed_dkk[c]) * m.count[c] for c in m.CLASSES)
-        + pyo.quicksum(float(saving[k]) * m.assign[k] for k in m.PAIRS)
+        expr=pyo.quicksum([f * v for f, v in zip(fixed, m.count.values(), strict=True)])
+        + pyo.quicksum([s * v for s, v in zip(saving, m.assign.values(), strict=True)])
         + constant,
         sense=pyo.minimize,
     )

@@ -24,7 +24,6 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
-from pyomo.repn.standard_repn import generate_standard_repn
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -189,18 +188,20 @@ class DirectHighs:
             if self._whole is not None:
                 self._whole.changeColsBounds(len(cols), cols, lo, hi)
 
-    def set_objective(self, objective) -> None:
-        """Replace the costs with those of a (rebuilt) linear Pyomo objective."""
-        repn = generate_standard_repn(objective.expr, compute_values=True, quadratic=False)
-        cost = np.zeros(len(self.columns))
-        for var, coef in zip(repn.linear_vars, repn.linear_coefs, strict=True):
-            cost[self._column_of[id(var)]] += float(coef)
-        self.cost, self.offset = cost, float(repn.constant)
-        self._parts.clear()  # they carry the old costs
+    def set_costs(self, cost: np.ndarray, offset: float) -> None:
+        """New objective coefficients for every column (a re-priced model): the loaded
+        instances keep their bases, so the next solves start from the last solution."""
+        self.cost, self.offset = np.asarray(cost, dtype=float).copy(), float(offset)
         if self._whole is not None:
-            cols = np.arange(len(cost), dtype=np.int32)
-            self._whole.changeColsCost(len(cost), cols, cost)
+            cols = np.arange(len(self.cost), dtype=np.int32)
+            self._whole.changeColsCost(len(cols), cols, self.cost)
             self._whole.changeObjectiveOffset(self.offset)
+        for parts in self._parts.values():
+            for part in parts:
+                local = self.cost[part.columns].copy()
+                local[part.fixed_local] = 0.0  # counted once, outside the parts
+                cols = np.arange(len(local), dtype=np.int32)
+                part.highs.changeColsCost(len(cols), cols, local)
 
     def _set_options(self, h: highspy.Highs, relaxation, time_limit_s, rel_gap, presolve):
         h.setOptionValue("threads", self.threads)

@@ -21,7 +21,7 @@ import pyomo.environ as pyo
 
 from app.engine.decompose import solve_by_days
 from app.engine.highs_direct import DirectHighs, SolveOutcome
-from app.engine.model import ModelData, add_costs, build_model
+from app.engine.model import ModelData, build_model
 from app.engine.parameters import Parameters
 from app.engine.prepare import (
     Group,
@@ -185,6 +185,22 @@ class LoadedModel:
         counts = self.solver.values_of(outcome, self.count_cols, self.count_lower)
         assign = self.solver.values_of(outcome, self.assign_cols, np.zeros(len(self.assign_cols)))
         return counts, assign
+
+    def reprice(self, data: ModelData) -> bool:
+        """Load the objective of `data` (same pairs and classes, other prices) as
+        `model.add_costs` would write it; False if a column it needs is not in the model
+        (a variable that had no cost and no row when the model was compiled)."""
+        saving = data.pair_cost_dkk - data.block_unserved_dkk[data.pair_block]
+        constant = float(data.block_unserved_dkk.sum()) + data.constant_dkk
+        missing_pairs = (self.assign_cols < 0) & (saving != 0)
+        missing_counts = (self.count_cols < 0) & (data.class_fixed_dkk != 0)
+        if missing_pairs.any() or missing_counts.any():
+            return False
+        cost = np.zeros(len(self.solver.columns))
+        cost[self.count_cols[self.count_cols >= 0]] = data.class_fixed_dkk[self.count_cols >= 0]
+        cost[self.assign_cols[self.assign_cols >= 0]] = saving[self.assign_cols >= 0]
+        self.solver.set_costs(cost, constant)
+        return True
 
     def solve_with_counts(self, values, **options) -> SolveOutcome:
         """With the counts fixed the days are independent: solved part by part."""
@@ -886,7 +902,8 @@ def solve_pool_ladder(
     params = replace(
         params, solver=replace(params.solver, rel_gap=max(params.solver.rel_gap, 0.01))
     )
-    m = loaded = None
+    loaded = None
+    previous_counts = None
     for index, price in enumerate(co2_prices):
         if time.monotonic() > deadline - 1.0:
             out.append(None)
@@ -918,19 +935,21 @@ def solve_pool_ladder(
             result = HighsOutcome("optimal", objective, objective, cl.lower.copy(), None)
             build_s = 0.0
         else:
-            if m is None:
+            # the Pyomo model is built for the first price; later prices only re-price the
+            # loaded columns (the model's own objective then still shows the first price)
+            if loaded is None or not loaded.reprice(data):
                 m = build_model(data)
-                if not m.trivially_infeasible:
-                    loaded = LoadedModel.load(m, params.solver.threads)
-            elif loaded is not None:
-                m.del_component(m.cost)
-                add_costs(m, data)
-                loaded.solver.set_objective(m.cost)
+                loaded = (
+                    None if m.trivially_infeasible else LoadedModel.load(m, params.solver.threads)
+                )
             build_s = time.perf_counter() - t0
             if loaded is None:
                 result = HighsOutcome("infeasible", None, None, None, None)
             else:
-                result = run_highs(loaded, params, share_s)
+                # the neighbouring price's fleet is a good first incumbent
+                result = run_highs(loaded, params, share_s, previous_counts)
+                if result.counts is not None:
+                    previous_counts = result.counts.astype(float)
         outcome = PoolOutcome(result.status, result.objective, result.bound, result.counts, None)
         outcome.timings = {"model_build": build_s, "solve": time.perf_counter() - t0 - build_s}
         if result.objective is not None:

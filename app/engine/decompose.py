@@ -133,7 +133,10 @@ def solve_by_days(
     master = _Master(solver.cost[cols], lower, upper, len(first.cuts.lp), solver.threads)
     master.add_cuts(first.cuts)
     best: tuple[float, np.ndarray, np.ndarray] | None = None
-    bound = -np.inf
+    # a first bound: fixed costs are never negative and more vehicles never cost a day more
+    bound = first.cuts.constant + float(solver.cost[cols] @ lower) + float(first.cuts.lp.sum())
+    if np.any(solver.cost[cols] < 0):
+        bound = -np.inf
     tried: set[tuple] = set()
 
     def consider(counts: np.ndarray) -> None:

@@ -97,7 +97,7 @@ def test_benders_finds_the_optimum_of_the_whole_model(small_parts):
         got = decompose.solve_by_days(loaded, rel_gap=0.0, time_limit_s=30)
         assert got is not None and got.status == "optimal"
         assert math.isclose(got.objective, whole.objective, rel_tol=1e-9), seed
-        assert got.bound <= got.objective + 1e-9
+        assert np.isfinite(got.bound) and got.bound <= got.objective + 1e-9
 
 
 def test_optimise_by_days_equals_optimise_whole(monkeypatch):
@@ -123,3 +123,23 @@ def test_optimise_by_days_equals_optimise_whole(monkeypatch):
         assert result.status == "optimal", result.message
         assert_valid(problem, result)
     assert math.isclose(by_days.objective, whole.objective, rel_tol=1e-9)
+
+
+def test_out_of_time_still_returns_the_start_counts_with_a_bound(small_parts):
+    """F10: a run cut short must not return a plan worse than today's counts."""
+    m = days_model(days=5, seed=7)
+    loaded = engine_solve.LoadedModel.load(m, threads=1)
+    today = np.array([2.0, 1.0])
+    got = decompose.solve_by_days(loaded, rel_gap=0.0, time_limit_s=0.0, start_counts=today)
+    solver = DirectHighs(m, threads=1)
+    at_today = solver.solve_fixed(
+        solver.columns_of([m.count[0], m.count[1]]),
+        today,
+        relaxation=False,
+        time_limit_s=30,
+        rel_gap=0,
+    )
+    assert got is not None
+    assert got.status in ("time_limit", "optimal")
+    assert got.objective <= at_today.objective + 1e-9
+    assert np.isfinite(got.bound) and got.bound <= got.objective + 1e-9

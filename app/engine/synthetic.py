@@ -420,3 +420,28 @@ def fixed_holidays(start: date, end: date) -> list[date]:
         holidays += [date(year, 1, 1), date(year, 12, 24), date(year, 12, 25), date(year, 12, 26)]
         holidays += [date(year, 12, 31), date(year, 6, 5)]
     return [d for d in holidays if start <= d <= end]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m app.engine.synthetic SIZE [--seed N] --out DIR`: the CLI's input files."""
+    import argparse
+
+    from app.engine.export import write_problem
+
+    parser = argparse.ArgumentParser(
+        prog="python -m app.engine.synthetic",
+        description="Write seeded synthetic data as the input files of `python -m app.engine`.",
+    )
+    parser.add_argument("size", choices=sorted(SIZES), type=str.upper, help="S, M or L")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--out", required=True, help="directory for the files (created)")
+    args = parser.parse_args(argv)
+    problem = generate(args.size, seed=args.seed)
+    paths = write_problem(problem, args.out)
+    for option, path in paths.items():
+        print(f"--{option} {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -121,6 +121,14 @@ def _describe(make: str, model: str, type_: VehicleType) -> str:
     return text or type_.value
 
 
+def _group_sort_key(key: tuple) -> tuple:
+    """Group order (and so the "(2)" in repeated ids) must not depend on whether a figure
+    arrived as 20 or 20.0 (synthetic data versus the CSV readers)."""
+    return tuple(
+        "" if x is None else str(float(x)) if isinstance(x, int | float) else str(x) for x in key
+    )
+
+
 def current_groups(vehicles: list[Vehicle], params: Parameters, decision: date) -> list[Group]:
     """Identical vehicles at one location form a group; ids are readable and stable."""
     by_key: dict[tuple, list[Vehicle]] = {}
@@ -141,7 +149,7 @@ def current_groups(vehicles: list[Vehicle], params: Parameters, decision: date) 
     groups: list[Group] = []
     used_ids: dict[str, int] = {}
     derate = 1.0 - params.ev.winter_derating_pct / 100.0
-    for key in sorted(by_key, key=lambda k: tuple("" if x is None else str(x) for x in k)):
+    for key in sorted(by_key, key=_group_sort_key):
         members = sorted(by_key[key], key=lambda v: v.vehicle_id)
         v0 = members[0]
         base = (

@@ -178,3 +178,25 @@ def test_cli_optimise_equals_the_engine_in_process(generated, written, tmp_path)
     result = read_result(out)
     assert validate(generated, result) == []
     assert validate(read_back(written), result) == []
+
+
+def test_group_ids_do_not_depend_on_int_or_float_figures():
+    """The CSV readers give floats where synthetic data has ints (20 vs 20.0): the groups,
+    their order and their ids must be the same either way."""
+    from app.engine.prepare import prepare
+    from app.engine.synthetic import generate
+
+    problem = generate("S", seed=2)
+
+    def as_float(v):
+        return replace(
+            v,
+            yearly_cost_dkk=float(v.yearly_cost_dkk),
+            km_per_litre=None if v.km_per_litre is None else float(v.km_per_litre),
+            wh_per_km=None if v.wh_per_km is None else float(v.wh_per_km),
+            range_km=None if v.range_km is None else float(v.range_km),
+        )
+
+    floats = replace(problem, vehicles=[as_float(v) for v in problem.vehicles])
+    ids = [[g.gid for g in pool.groups] for pool in prepare(problem).pools]
+    assert ids == [[g.gid for g in pool.groups] for pool in prepare(floats).pools]

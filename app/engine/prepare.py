@@ -464,6 +464,8 @@ class PoolData:
     blocks: Blocks
     eligible: np.ndarray  # (blocks, groups) bool
     must_serve: np.ndarray  # (blocks,) bool
+    # the group of the vehicle that drove each block today (-1: unknown or another pool)
+    today_group: np.ndarray | None = None
 
 
 @dataclass(slots=True)
@@ -565,7 +567,18 @@ def prepare(problem: Problem) -> Prepared:
             if must is not None
             else np.zeros(len(blocks), dtype=bool)
         )
-        pools.append(PoolData(pool_id(locs), tuple(locs), groups, blocks, eligible, must_serve))
+        group_of = {vid: gi for gi, g in enumerate(groups) for vid in g.vehicle_ids}
+        driver = trips.vehicle[blocks.trip_order[blocks.ptr[:-1]]]
+        today_group = np.array(
+            [
+                group_of.get(problem.vehicles[v].vehicle_id, -1) if v >= 0 else -1
+                for v in driver.tolist()
+            ],
+            dtype=np.int64,
+        )
+        pools.append(
+            PoolData(pool_id(locs), tuple(locs), groups, blocks, eligible, must_serve, today_group)
+        )
     return Prepared(
         params, trips, problem.vehicles, pools, 365.0 / period_days, period_days, warnings
     )

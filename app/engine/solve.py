@@ -844,6 +844,16 @@ def solve_pool(
                 if result.bound is None or not result.objective
                 else abs(result.objective - result.bound) / max(abs(result.objective), 1e-9)
             )
+        if (
+            result.objective is None
+            and result.status == "time_limit"
+            and fixed_counts is None
+            and not need_all
+        ):
+            fallback = _as_driven_today(pool, cl, greedy_cost)
+            if fallback is not None:
+                fallback.solves, fallback.timings = outcome.solves, timings
+                return fallback, cl
         if result.objective is None:
             outcome.status = result.status
             outcome.bound = result.bound
@@ -883,6 +893,38 @@ def solve_pool(
         in_model |= np.isin(pool.blocks.day, extra)
     outcome.timings = timings
     return outcome, cl
+
+
+def _as_driven_today(pool: PoolData, cl: Classes, greedy_cost: np.ndarray) -> PoolOutcome | None:
+    """When time ran out before a pool had any plan: today's fleet, each block on the kind of
+    vehicle that drove it (or in an own car if that vehicle cannot take it), with the
+    unconstrained bound (fewest vehicles, every block at its cheapest). Never worse than
+    today's fleet, and the gap says how far from proven it is."""
+    if pool.today_group is None or pool.must_serve.any():
+        return None
+    class_of_group = np.full(len(pool.groups), -1, dtype=np.int64)
+    for c, members in enumerate(cl.members):
+        class_of_group[members] = c
+    block_class = np.where(pool.today_group >= 0, class_of_group[pool.today_group], -1)
+    rows = np.nonzero(block_class >= 0)[0]
+    block_class[rows[~cl.eligible[rows, block_class[rows]]]] = -1
+    counts = np.array(
+        [sum(pool.groups[i].current for i in members) for members in cl.members], dtype=np.int64
+    ).reshape(len(cl.members))
+    on = np.nonzero(block_class >= 0)[0]
+    off = np.nonzero(block_class < 0)[0]
+    objective = float(
+        cl.fixed_dkk @ counts
+        + cl.served_dkk[on, block_class[on]].sum()
+        + cl.unserved_dkk[off].sum()
+    )
+    bound = float(cl.fixed_dkk @ cl.lower + greedy_cost.sum())
+    out = PoolOutcome("time_limit", objective, min(bound, objective), counts, block_class)
+    out.message = (
+        f"Pulje {pool.pool}: tidsgrænsen nåedes, før puljen fik en plan; den beholder dagens"
+        " flåde med turene på de biltyper, der kørte dem."
+    )
+    return out
 
 
 # --------------------------------------------------------------------------- ladder

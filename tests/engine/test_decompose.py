@@ -143,3 +143,25 @@ def test_out_of_time_still_returns_the_start_counts_with_a_bound(small_parts):
     assert got.status in ("time_limit", "optimal")
     assert got.objective <= at_today.objective + 1e-9
     assert np.isfinite(got.bound) and got.bound <= got.objective + 1e-9
+
+
+def test_a_pool_without_any_plan_in_time_keeps_todays_fleet(monkeypatch):
+    """Should the solver give nothing before the time limit, the pool keeps today's fleet
+    with its trips on the vehicle kinds that drove them: a valid plan with a finite gap."""
+    from app.engine import baseline
+
+    problem = generate("S", seed=2)
+    monkeypatch.setattr(
+        engine_solve,
+        "run_highs",
+        lambda *args, **kwargs: engine_solve.HighsOutcome("time_limit", None, None, None, None),
+    )
+    result = optimise(problem, alternatives=False)
+    today = baseline(problem)
+    assert result.status == "time_limit"
+    assert_valid(problem, result)
+    assert result.gap is not None and math.isfinite(result.gap)
+    assert {(f.pool, f.group): f.count for f in result.fleet if f.count} == {
+        (f.pool, f.group): f.count for f in today.fleet if f.count
+    }
+    assert "dagens flåde" in " ".join([*result.warnings, result.message or ""])

@@ -8,9 +8,12 @@ autoescaping, so every text a user typed is printed as text, never as markup.
 from __future__ import annotations
 
 import base64
+import gc
 import io
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -107,6 +110,44 @@ def drafts(facts: ScenarioFacts) -> dict[str, str]:
     return {"resume": texts.draft_resume(facts), "indstilling": texts.draft_indstilling(facts)}
 
 
+# --- Garbage collection ---------------------------------------------------------------------
+
+_GC_LOCK = threading.Lock()
+_gc_pauses = 0
+_gc_was_enabled = True
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a report is built.
+
+    A build makes a few hundred thousand objects (WeasyPrint's boxes, styles and text
+    layouts, matplotlib's artists) that all live until the build ends. The collector
+    scans them again and again, and every full collection also walks all the objects the
+    process already holds (some 350,000 in a process with the app loaded): measured
+    0.6-1.0 s of CPU in a 4-5 s build, for nothing. Reference counting still frees all
+    non-cyclic garbage at once; the build's cyclic garbage (the finished document, about
+    25 MB) goes in the first collection after it, as it did before. Peak Python memory of
+    a build: 31 MB with the collector, 32 MB without.
+
+    Builds in several threads at once: the collector runs again when the last one ends,
+    and only if it ran before the first began.
+    """
+    global _gc_pauses, _gc_was_enabled
+    with _GC_LOCK:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _GC_LOCK:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
+
+
 # --- Charts ---------------------------------------------------------------------------------
 
 
@@ -117,7 +158,9 @@ class Figure:
 
     @property
     def data_uri(self) -> str:
-        encoded = base64.b64encode(self.chart.svg.encode("utf-8")).decode("ascii")
+        # The flat SVG: the same picture in less than half the elements and without CSS,
+        # which WeasyPrint draws faster (see Chart.flat_svg).
+        encoded = base64.b64encode(self.chart.flat_svg.encode("utf-8")).decode("ascii")
         return f"data:image/svg+xml;base64,{encoded}"
 
 
@@ -165,13 +208,14 @@ def report_figures(
         "uloeste": lambda: scenario_charts_module.unserved_chart(scenario, summary),
     }
     figures, number = {}, 0
-    for key, section in CHART_SECTIONS:
-        if section not in sections:
-            continue
-        chart = makers[key]()
-        if chart is not None:
-            number += 1
-            figures[key] = Figure(number, chart)
+    with cyclic_gc_paused():  # also for the preview, which draws the same charts
+        for key, section in CHART_SECTIONS:
+            if section not in sections:
+                continue
+            chart = makers[key]()
+            if chart is not None:
+                number += 1
+                figures[key] = Figure(number, chart)
     return figures
 
 
@@ -279,11 +323,15 @@ def pdf_asset_url(name: str) -> str:
     return file_url(REPORT_STATIC / name)
 
 
+# --- PDF ------------------------------------------------------------------------------------
+
+
 def write_pdf(html: str, fetcher: ReportUrlFetcher) -> bytes:
     from weasyprint import HTML
 
-    document = HTML(string=html, base_url=file_url(REPORT_STATIC) + "/", url_fetcher=fetcher)
-    return document.write_pdf(pdf_variant="pdf/ua-1")
+    with cyclic_gc_paused():
+        document = HTML(string=html, base_url=file_url(REPORT_STATIC) + "/", url_fetcher=fetcher)
+        return document.write_pdf(pdf_variant="pdf/ua-1")
 
 
 def count_pages(pdf: bytes) -> int:
@@ -295,15 +343,16 @@ def count_pages(pdf: bytes) -> int:
 def build_report(request: ReportRequest, progress: Progress | None = None) -> BuiltReport:
     report = progress or (lambda pct, phase: None)
     started = time.perf_counter()
-    report(5, "Læser scenariernes resultater")
-    facts, alternatives = load_facts(request)
-    report(20, "Skriver tekster og tegner diagrammer")
-    context = report_context(request, facts, alternatives)
     logo = request.logo_path if request.logo_path and Path(request.logo_path).is_file() else None
-    html = render_html(context, pdf_asset_url, file_url(logo) if logo else None)
-    report(50, "Sætter siderne op (PDF)")
-    fetcher = ReportUrlFetcher(logo=logo)
-    pdf = write_pdf(html, fetcher)
+    with cyclic_gc_paused():
+        report(5, "Læser scenariernes resultater")
+        facts, alternatives = load_facts(request)
+        report(20, "Skriver tekster og tegner diagrammer")
+        context = report_context(request, facts, alternatives)
+        html = render_html(context, pdf_asset_url, file_url(logo) if logo else None)
+        report(50, "Sætter siderne op (PDF)")
+        fetcher = ReportUrlFetcher(logo=logo)
+        pdf = write_pdf(html, fetcher)
     return BuiltReport(
         pdf=pdf,
         html=html,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import matplotlib
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 
 from app.charts import style
@@ -45,8 +47,82 @@ COST_PARTS = (
 )
 
 
-def _wrap(label: str, width: int = 14) -> str:
-    return "\n".join(textwrap.wrap(label, width)) or label
+ELLIPSIS = "…"
+# Scenario names under the bars: at most this many lines, each as wide as a bar's slot
+# allows (a little less: WeasyPrint and browsers do not kern as matplotlib measures).
+TICK_LABEL_LINES = 3
+_SLOT_SHARE = 0.92
+# Below the axis: tick and padding, then the label lines, a gap and the legend (points).
+_TICK_PAD_PT = 7.0
+_LEGEND_PT = 24.0
+
+
+def fit_label(text: str, max_width: float, measure: Callable[[str], float]) -> str:
+    """A name as at most TICK_LABEL_LINES lines, none wider than `max_width`.
+
+    Lines break at spaces only: Danish names keep their words whole, and "50 %" stays
+    together. A word wider than a line is cut and ends in "…" (the words after it still
+    follow), and a name that needs more lines ends in "…" after the last whole word that
+    fits. `measure` gives a text's width. The full name stays in the text alternative and
+    the data table.
+    """
+
+    def shortened(part: str) -> str:
+        part = part.rstrip(" ,;:")
+        while len(part) > 1 and measure(part + ELLIPSIS) > max_width:
+            part = part[:-1].rstrip(" ,;:")
+        return part + ELLIPSIS
+
+    # A sign without letters or digits ("%", "–") stays with the word before it: "-50 %".
+    words: list[str] = []
+    for word in text.split():
+        if words and not any(character.isalnum() for character in word):
+            words[-1] = f"{words[-1]} {word}"
+        else:
+            words.append(word)
+    lines: list[str] = []
+    used = 0
+    while used < len(words) and len(lines) < TICK_LABEL_LINES:
+        line = words[used]
+        used += 1
+        if measure(line) > max_width:
+            lines.append(shortened(line))
+            continue
+        while used < len(words) and measure(f"{line} {words[used]}") <= max_width:
+            line = f"{line} {words[used]}"
+            used += 1
+        lines.append(line)
+    if used < len(words) and not lines[-1].endswith(ELLIPSIS):
+        # Out of lines: drop whole words from the last one until "…" fits after it.
+        kept = lines[-1].split(" ")
+        while len(kept) > 1 and measure(" ".join(kept) + ELLIPSIS) > max_width:
+            kept.pop()
+        lines[-1] = shortened(" ".join(kept))
+    return "\n".join(lines) or text
+
+
+def _tick_labels(fig: Figure, axes: Sequence[Axes], names: Sequence[str]) -> list[str]:
+    """The names fitted to the narrowest panel's bar slots, measured in the chart's font.
+
+    If they take more than two lines, the plot area moves up so that the labels never run
+    into the legend at the bottom of the picture.
+    """
+    renderer = fig.canvas.get_renderer()
+    font = FontProperties(size=matplotlib.rcParams["xtick.labelsize"])
+    points_per_pixel = 72 / fig.dpi
+
+    def measure(text: str) -> float:
+        width, _, _ = renderer.get_text_width_height_descent(text, font, ismath=False)
+        return width * points_per_pixel
+
+    slot = min(ax.get_position().width for ax in axes) * fig.get_figwidth() * 72 / len(names)
+    labels = [fit_label(name, slot * _SLOT_SHARE, measure) for name in names]
+    lines = max(label.count("\n") + 1 for label in labels)
+    line_height = font.get_size_in_points() * 1.2  # matplotlib's line spacing
+    needed = (_TICK_PAD_PT + lines * line_height + _LEGEND_PT) / 72 / fig.get_figheight()
+    if needed > fig.subplotpars.bottom:
+        fig.subplots_adjust(bottom=needed)
+    return labels
 
 
 def cost_and_co2_comparison(items: Sequence[CostCo2Item]) -> Chart:
@@ -102,7 +178,7 @@ def cost_and_co2_comparison(items: Sequence[CostCo2Item]) -> Chart:
     def draw(fig: Figure) -> None:
         cost_ax, co2_ax = fig.subplots(1, 2, width_ratios=[1.35, 1])
         positions = list(range(len(items)))
-        labels = [_wrap(item.label) for item in items]
+        labels = _tick_labels(fig, (cost_ax, co2_ax), [item.label for item in items])
         scale, unit = style.money_scale(max(item.total_dkk for item in items))
 
         bottoms = [0.0] * len(items)

@@ -114,6 +114,9 @@ SVG_FONT_STACK = "'DejaVu Sans', 'Liberation Sans', Arial, Helvetica, sans-serif
 RC_PARAMS = {
     # Text stays text: selectable, searchable, extractable from the PDF, read by screen readers.
     "svg.fonttype": "none",
+    # Names come from users: "Budget $5 og $6 mio" must be text, not TeX math (which also
+    # raised on "$\frac{1}$" and failed the whole report).
+    "text.parse_math": False,
     # A fixed salt makes the ids of clip paths and hatches content-derived and stable; the
     # renderer then prefixes every id per chart so charts inlined on one page never clash.
     "svg.hashsalt": "fleetoptimiser-charts",

@@ -27,15 +27,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
-import signal
 import subprocess
 import sys
 import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+from common import describe, fmt_gap, fmt_s, run_in_own_group
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
@@ -151,23 +151,11 @@ def run_in_child(
     command = [sys.executable, __file__, "--child", size, operation, "--seed", str(seed)]
     if alternatives:
         command.append("--alternatives")
-    # Own process group, so a timeout also ends the worker processes the engine forked.
-    child = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-        start_new_session=True,
-    )
-    try:
-        stdout, stderr = child.communicate(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        os.killpg(child.pid, signal.SIGKILL)
-        child.communicate()
+    code, stdout, stderr, _ = run_in_own_group(command, ROOT, timeout_s)
+    if code is None:
         error = f"not finished within the {timeout_s:g} s timeout; stopped"
         return {"size": size, "operation": operation, "status": "timeout", "error": error}
-    done = subprocess.CompletedProcess(command, child.returncode, stdout, stderr)
+    done = subprocess.CompletedProcess(command, code, stdout, stderr)
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
         return {"size": size, "operation": operation, "status": "crash", "error": " / ".join(tail)}
@@ -175,14 +163,6 @@ def run_in_child(
 
 
 # ---------------------------------------------------------------------------- report
-def fmt_s(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}"
-
-
-def fmt_gap(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.3f} %"
-
-
 def table(rows: list[dict]) -> list[str]:
     header = (
         "size",
@@ -263,35 +243,13 @@ def target_lines(rows: list[dict]) -> list[str]:
     return lines
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    ).stdout.strip()
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return (
-        f"{os.cpu_count()} cores, {cpu}; load average {load} (1, 5, 15 min) at the end;"
-        f" Python {platform.python_version()}; HEAD {commit} plus the working tree"
-    )
-
-
 def append_results(rows: list[dict], args: argparse.Namespace) -> None:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     section = [
         f"## Engine ({when}, benchmarks/engine.py): sizes {' '.join(args.sizes)}, seed {args.seed}",
         "",
-        f"Machine: {machine()}. Optimise alternatives: {'on' if args.alternatives else 'off'}.",
+        f"Machine: {describe(ROOT)}."
+        f" Optimise alternatives: {'on' if args.alternatives else 'off'}.",
         "Tree RSS: sampled peak of the summed RSS of the benchmark process and the engine's"
         " worker processes (errs high: shared pages count per process). Own / worker maxrss:"
         " `ru_maxrss` of the benchmark process and of its largest worker. All include the"

@@ -25,15 +25,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import signal
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+from common import describe, fmt_gap, fmt_s, load_average, run_in_own_group
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
@@ -41,23 +39,9 @@ OPERATIONS = ("baseline", "simulate", "optimise")
 
 
 def run_timed(command: list[str], timeout_s: float | None) -> tuple[int | None, float, str]:
-    """(exit code or None on timeout, wall seconds, stderr); own process group for killing."""
-    started = time.perf_counter()
-    child = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-        start_new_session=True,
-    )
-    try:
-        _, stderr = child.communicate(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        os.killpg(child.pid, signal.SIGKILL)
-        _, stderr = child.communicate()
-        return None, time.perf_counter() - started, stderr
-    return child.returncode, time.perf_counter() - started, stderr
+    """(exit code or None on timeout, wall seconds, stderr)."""
+    code, _, stderr, wall_s = run_in_own_group(command, ROOT, timeout_s)
+    return code, wall_s, stderr
 
 
 def cli_command(operation: str, data: Path, out: Path) -> list[str]:
@@ -140,14 +124,6 @@ def run_operation(operation: str, data: Path, problem, timeout_s: float | None) 
 
 
 # ---------------------------------------------------------------------------- report
-def fmt_s(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}"
-
-
-def fmt_gap(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.3f} %"
-
-
 def table(rows: list[dict]) -> list[str]:
     header = (
         "operation",
@@ -193,33 +169,6 @@ def table(rows: list[dict]) -> list[str]:
     return lines
 
 
-def load() -> str:
-    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
-
-
-def machine(load_start: str) -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    ).stdout.strip()
-    return (
-        f"{os.cpu_count()} cores, {cpu}; load average {load_start} at the start and {load()}"
-        f" at the end (1, 5, 15 min); Python {platform.python_version()};"
-        f" HEAD {commit} plus the working tree"
-    )
-
-
 def append_results(lines: list[str]) -> None:
     text = RESULTS.read_text() if RESULTS.exists() else ""
     separator = (
@@ -240,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     from app.engine.synthetic import generate
 
-    load_start = load()
+    load_start = load_average()
     with tempfile.TemporaryDirectory(prefix="engine_cli_") as scratch:
         data = args.keep or Path(scratch)
         print(f"writing {args.size} seed {args.seed} to {data} ...", file=sys.stderr, flush=True)
@@ -264,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     section = [
         f"## Engine CLI ({when}, benchmarks/engine_cli.py): size {args.size}, seed {args.seed}",
         "",
-        f"Machine: {machine(load_start)}.",
+        f"Machine: {describe(ROOT, load_start)}.",
         f"Input: `python -m app.engine.synthetic {args.size} --seed {args.seed} --out DIR`"
         f" ({write_s:.1f} s; {len(problem.trips)} trips, {len(problem.vehicles)} vehicles,"
         f" {len(problem.candidates)} candidates; {sizes_mb:.1f} MB of files); read back with"

@@ -91,6 +91,11 @@ def time_short(value: datetime | None) -> str:
     return "–" if value is None else local(value).strftime("%H:%M")
 
 
+def time_seconds(value: datetime | None) -> str:
+    """14:05:09 (local time)"""
+    return "–" if value is None else local(value).strftime("%H:%M:%S")
+
+
 def register(app) -> None:
     app.jinja_env.filters.update(
         number=number,
@@ -100,4 +105,5 @@ def register(app) -> None:
         date_short=date_short,
         datetime_short=datetime_short,
         time_short=time_short,
+        time_seconds=time_seconds,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import traceback
+from datetime import datetime
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import update
@@ -18,6 +19,9 @@ from app.jobs.registry import HANDLERS
 from app.models import Job, JobStatus, utcnow
 
 _worker_app: Flask | None = None
+# A job's history of phases (shown on its page) keeps at most this many entries; the
+# engine reports a handful, so the cap only guards against a handler that loops.
+PHASE_LOG_MAX = 100
 
 
 class JobCancelled(Exception):
@@ -41,6 +45,16 @@ class JobContext:
         self.job_id = job.id
         self._cancel_key = cancel_key(job)
         self._separate_writes = db.engine.dialect.name != "sqlite"
+        self.phase_log: list[dict] = []
+
+    def log_phase(self, phase: str, at: datetime, final: bool = False) -> bool:
+        """Note a new phase with its start time; True if the log changed."""
+        if self.phase_log and self.phase_log[-1]["phase"] == phase:
+            return False
+        if len(self.phase_log) >= PHASE_LOG_MAX and not final:
+            return False
+        self.phase_log.append({"phase": phase, "at": at.isoformat()})
+        return True
 
     def progress(self, percent: float, phase: str | None = None) -> None:
         """Report progress (0-100) and phase text; also a cancel checkpoint."""
@@ -49,6 +63,8 @@ class JobContext:
         values = {"progress": percent, "heartbeat_at": utcnow()}
         if phase is not None:
             values["phase"] = phase[:200]
+            if self.log_phase(values["phase"], values["heartbeat_at"]):
+                values["phase_log"] = list(self.phase_log)
         _mirror_to_rq_meta(values)
         if self._separate_writes:
             with db.engine.connect() as connection:
@@ -73,6 +89,8 @@ def _mirror_to_rq_meta(values: dict) -> None:
 
     rq_job = get_current_job()
     if rq_job is not None:
+        if "phase_log" in values:
+            rq_job.meta["phase_log"] = values["phase_log"]
         rq_job.meta.update(
             progress=values.get("progress"),
             phase=values.get("phase", rq_job.meta.get("phase")),
@@ -113,8 +131,10 @@ def _run(job_id: int) -> str:
     job.status = JobStatus.RUNNING
     job.started_at = job.heartbeat_at = utcnow()
     job.phase = "Starter"
-    db.session.commit()
     ctx = JobContext(job)
+    ctx.log_phase(job.phase, job.started_at)
+    job.phase_log = list(ctx.phase_log)
+    db.session.commit()
     try:
         summary = HANDLERS[job.kind](job, ctx)
     except JobCancelled:
@@ -142,6 +162,8 @@ def _run(job_id: int) -> str:
         if summary:
             job.result = summary
     job.finished_at = utcnow()
+    ctx.log_phase(job.phase, job.finished_at, final=True)
+    job.phase_log = list(ctx.phase_log)
     db.session.commit()
     _mirror_to_rq_meta({"progress": job.progress, "phase": job.phase})
     return job.status

@@ -51,12 +51,23 @@ class Job(db.Model):
     error_detail: Mapped[str | None] = mapped_column(Text)  # traceback, for admins
     result_ref: Mapped[str | None] = mapped_column(String(120))  # e.g. "import_batch:12"
     result: Mapped[dict] = mapped_column(db.JSON, default=dict)  # small summary
+    # [{"phase": "Bygger model", "at": ISO time}, ...]: when each phase began.
+    phase_log: Mapped[list | None] = mapped_column(db.JSON, default=list)
 
     user = relationship("User")
 
     @property
     def done(self) -> bool:
         return self.status in (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+    def phase_steps(self) -> list[dict]:
+        """The phase log with each phase's duration in seconds (None while it runs)."""
+        entries = [(e["phase"], datetime.fromisoformat(e["at"])) for e in self.phase_log or []]
+        ends = [at for _, at in entries[1:]] + [None]
+        return [
+            {"phase": phase, "at": at, "seconds": (end - at).total_seconds() if end else None}
+            for (phase, at), end in zip(entries, ends, strict=True)
+        ]
 
     @property
     def status_label(self) -> str:

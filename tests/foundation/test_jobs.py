@@ -32,6 +32,25 @@ def test_job_runs_to_finished_with_progress_in_rq_meta(app_ctx):
     assert meta["progress"] == 100
 
 
+def test_job_keeps_when_each_phase_began_and_its_page_shows_them(app, planner_client):
+    with app.app_context():
+        job_id = enqueue("selftest", {"steps": 3, "pause_s": 0.05}).id
+        work_queue()
+        job = db.session.get(Job, job_id)
+        phases = [entry["phase"] for entry in job.phase_log]
+        assert phases == ["Starter", "Trin 1 af 3", "Trin 2 af 3", "Trin 3 af 3", "Færdig"]
+        steps = job.phase_steps()
+        assert [step["at"] for step in steps] == sorted(step["at"] for step in steps)
+        assert steps[0]["at"] >= job.started_at and steps[-1]["at"] == job.finished_at
+        # The job pauses 0.05 s before reporting each of its steps.
+        assert all(step["seconds"] >= 0.04 for step in steps[:3])
+        assert steps[-1]["seconds"] is None
+    page = planner_client.get(f"/jobs/{job_id}")
+    assert page.status_code == 200
+    assert "<h2>Forløb</h2>" in page.text
+    assert page.text.index("Trin 1 af 3") < page.text.index("Trin 3 af 3")
+
+
 def test_failing_job_ends_failed_with_its_message(app_ctx):
     job = enqueue("selftest", {"steps": 3, "pause_s": 0, "fail_at": 2})
     work_queue()

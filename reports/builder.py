@@ -8,12 +8,9 @@ autoescaping, so every text a user typed is printed as text, never as markup.
 from __future__ import annotations
 
 import base64
-import gc
 import io
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -23,6 +20,7 @@ from markupsafe import Markup, escape
 
 from app import formatting
 from app.charts import Chart, CostCo2Item, cost_and_co2_comparison
+from app.engine.gcpause import cyclic_gc_paused
 from app.extensions import db
 from app.models.reports import OPTIONAL_SECTIONS
 from app.models.scenarios import Scenario
@@ -108,44 +106,6 @@ def default_title(facts: ScenarioFacts) -> str:
 
 def drafts(facts: ScenarioFacts) -> dict[str, str]:
     return {"resume": texts.draft_resume(facts), "indstilling": texts.draft_indstilling(facts)}
-
-
-# --- Garbage collection ---------------------------------------------------------------------
-
-_GC_LOCK = threading.Lock()
-_gc_pauses = 0
-_gc_was_enabled = True
-
-
-@contextmanager
-def cyclic_gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a report is built.
-
-    A build makes a few hundred thousand objects (WeasyPrint's boxes, styles and text
-    layouts, matplotlib's artists) that all live until the build ends. The collector
-    scans them again and again, and every full collection also walks all the objects the
-    process already holds (some 350,000 in a process with the app loaded): measured
-    0.6-1.0 s of CPU in a 4-5 s build, for nothing. Reference counting still frees all
-    non-cyclic garbage at once; the build's cyclic garbage (the finished document, about
-    25 MB) goes in the first collection after it, as it did before. Peak Python memory of
-    a build: 31 MB with the collector, 32 MB without.
-
-    Builds in several threads at once: the collector runs again when the last one ends,
-    and only if it ran before the first began.
-    """
-    global _gc_pauses, _gc_was_enabled
-    with _GC_LOCK:
-        if _gc_pauses == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pauses += 1
-    try:
-        yield
-    finally:
-        with _GC_LOCK:
-            _gc_pauses -= 1
-            if _gc_pauses == 0 and _gc_was_enabled:
-                gc.enable()
 
 
 # --- Charts ---------------------------------------------------------------------------------

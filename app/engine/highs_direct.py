@@ -44,6 +44,11 @@ _STATUS = {
 _threads_in_use: int | None = None
 
 
+def highs_has_run() -> bool:
+    """Whether this process has run HiGHS (and so holds its thread scheduler)."""
+    return _threads_in_use is not None
+
+
 def use_threads(threads: int) -> None:
     global _threads_in_use
     if _threads_in_use is not None and _threads_in_use != threads:

@@ -12,8 +12,20 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression
 
 from app.engine.prepare import clique_membership, maximal_overlap_points
+
+
+def linear_sum(variables: list, coefs: list[float] | None = None, constant: float = 0.0):
+    """sum(coef * var) + constant as one flat Pyomo LinearExpression. Made directly rather
+    than through quicksum, building and loading the model of the M benchmark's biggest pool
+    takes 0.9-1.2 s instead of 1.2-1.5 s."""
+    if coefs is None:
+        if constant:
+            return LinearExpression([constant, *variables])
+        return LinearExpression(variables)
+    return LinearExpression(constant=constant, linear_coefs=coefs, linear_vars=variables)
 
 
 @dataclass(slots=True)
@@ -74,7 +86,7 @@ def add_assignment(m: pyo.ConcreteModel, d: ModelData) -> None:
 
     def one_class(_m, r):
         b, members = rows[r]
-        served = pyo.quicksum([assign[k] for k in members])
+        served = linear_sum([assign[k] for k in members])
         return served == 1 if d.block_must_serve[b] else served <= 1
 
     m.one_class = pyo.Constraint(m.ASSIGN_ROWS, rule=one_class)
@@ -113,7 +125,7 @@ def add_overlap_capacity(m: pyo.ConcreteModel, d: ModelData) -> None:
 
     def capacity(_m, r):
         c, members = rows[r]
-        return pyo.quicksum([assign[k] for k in members]) <= counts[c]
+        return linear_sum([assign[k] for k in members]) <= counts[c]
 
     m.capacity = pyo.Constraint(m.CAPACITY_ROWS, rule=capacity)
 
@@ -132,7 +144,7 @@ def add_ev_energy_conflicts(m: pyo.ConcreteModel, d: ModelData) -> None:
     def energy(_m, r):
         members = cuts[r]
         c = int(d.pair_class[members[0]])
-        return pyo.quicksum(m.assign[int(k)] for k in members) <= len(members) - 2 + m.count[c]
+        return linear_sum([m.assign[int(k)] for k in members]) <= len(members) - 2 + m.count[c]
 
     m.ev_energy = pyo.Constraint(m.ENERGY_ROWS, rule=energy)
 
@@ -147,9 +159,7 @@ def add_unserved_rules(m: pyo.ConcreteModel, d: ModelData) -> None:
     if len(d.pair_block) == 0:
         m.trivially_infeasible = True
         return
-    served_trips = pyo.quicksum(
-        int(d.block_trips[b]) * m.assign[k] for k, b in enumerate(d.pair_block)
-    )
+    served_trips = linear_sum(list(m.assign.values()), d.block_trips[d.pair_block].tolist())
     m.max_unserved = pyo.Constraint(expr=served_trips >= total_trips - d.max_unserved_trips)
 
 
@@ -159,7 +169,8 @@ def _cap(m: pyo.ConcreteModel, name: str, terms, constant: float, cap: float) ->
         if constant > cap + 1e-9:
             m.trivially_infeasible = True
         return
-    expr = pyo.quicksum(coef * var for coef, var in terms if coef != 0)
+    used = [(coef, var) for coef, var in terms if coef != 0]
+    expr = linear_sum([var for _, var in used], [coef for coef, _ in used])
     setattr(m, name, pyo.Constraint(expr=expr <= cap - constant))
 
 
@@ -188,9 +199,7 @@ def add_costs(m: pyo.ConcreteModel, d: ModelData) -> None:
     constant = float(d.block_unserved_dkk.sum()) + d.constant_dkk
     fixed = d.class_fixed_dkk.tolist()
     m.cost = pyo.Objective(
-        expr=pyo.quicksum([f * v for f, v in zip(fixed, m.count.values(), strict=True)])
-        + pyo.quicksum([s * v for s, v in zip(saving, m.assign.values(), strict=True)])
-        + constant,
+        expr=linear_sum(list(m.count.values()) + list(m.assign.values()), fixed + saving, constant),
         sense=pyo.minimize,
     )
 

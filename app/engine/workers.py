@@ -1,18 +1,26 @@
 """Worker processes that solve pools side by side, started before they are needed.
 
-A spawned worker must import numpy, SciPy, Pyomo and HiGHS before its first solve: 2-3 s on
-this kind of machine, as long as a whole small pool's solve. Starting the workers when an
-operation begins lets those imports run while the parent prepares the data, and one set of
+Fork while this process has not run HiGHS: the child starts at once with everything
+imported. Once HiGHS has run here, spawn: a forked child would inherit HiGHS' thread
+scheduler without its threads (HiGHS then refuses another thread count or waits forever).
+A spawned worker must import numpy, SciPy, Pyomo and HiGHS before its first solve (1.5-3 s
+on this kind of machine, as long as a small pool's solve), so workers start when an
+operation begins: those imports run while the parent prepares the data, and one set of
 workers serves every solve of the operation (a CO2e target prices the pools many times).
-
-Spawn, not fork: a forked child inherits HiGHS' thread scheduler without its threads (HiGHS
-then refuses another thread count or waits forever).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 from concurrent.futures import Future, ProcessPoolExecutor
+
+
+def start_method() -> str:
+    from app.engine.highs_direct import highs_has_run
+
+    if highs_has_run() or "fork" not in multiprocessing.get_all_start_methods():
+        return "spawn"
+    return "fork"
 
 
 def _warm_up() -> None:
@@ -28,7 +36,8 @@ class Workers:
 
     def __init__(self, count: int):
         self.count = count
-        context = multiprocessing.get_context("spawn")
+        self.start_method = start_method()
+        context = multiprocessing.get_context(self.start_method)
         self.executor = ProcessPoolExecutor(
             max_workers=count, mp_context=context, initializer=_warm_up
         )
@@ -47,8 +56,10 @@ class Workers:
         self.executor.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
+        """Let the workers exit in the background: a worker holding a solved model takes a
+        few tenths of a second to free it, time the caller can spend on the plan."""
         if not self.broken:
-            self.executor.shutdown(wait=True)
+            self.executor.shutdown(wait=False)
         self.broken = True
 
     def __enter__(self) -> Workers:

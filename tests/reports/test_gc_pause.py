@@ -1,4 +1,5 @@
-"""The cyclic garbage collector is paused while a report is built, and comes back after."""
+"""The cyclic garbage collector is paused while a report or a model is built, and comes back
+after."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import threading
 
 import pytest
 
-from reports.builder import cyclic_gc_paused
+from app.engine.gcpause import cyclic_gc_paused
 
 
 @pytest.fixture(autouse=True)

@@ -696,7 +696,9 @@ def _ladder(prepared: Prepared, prices: list[float], run: _Run) -> list[list]:
         pool_workers = run.workers_for(workers)
         out: list = [None] * len(pools)
         try:
-            pending = {pool_workers.submit(_ladder_job, job): i for i, job in enumerate(jobs)}
+            # biggest pools first, as for the main solve
+            by_size = sorted(range(len(pools)), key=lambda i: -len(pools[i].blocks))
+            pending = {pool_workers.submit(_ladder_job, jobs[i]): i for i in by_size}
             while pending:
                 finished, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
                 for future in finished:

@@ -56,11 +56,12 @@ class Workers:
         self.executor.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
-        """Let the workers exit in the background: a worker holding a solved model takes a
-        few tenths of a second to free it, time the caller can spend on the plan."""
+        """End the workers now. They are idle (every result is in), so they are stopped
+        rather than asked to exit: one holding a solved model takes a few tenths of a second
+        to free it, and a caller that ends with os._exit (an RQ work-horse) would leave
+        workers that were only asked waiting for work forever."""
         if not self.broken:
-            self.executor.shutdown(wait=False)
-        self.broken = True
+            self.kill()
 
     def __enter__(self) -> Workers:
         return self

@@ -4,8 +4,10 @@ other, whether the workers are forked (HiGHS has not run in this process) or spa
 from __future__ import annotations
 
 import json
+import multiprocessing
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -71,6 +73,12 @@ def test_pools_in_worker_processes_match_pools_one_by_one(started_workers):
     assert all(w.start_method in ("fork", "spawn") for w in started_workers)
     assert "parallel_failed" not in got_simulate.timings_s
     assert "parallel_failed" not in got_optimise.timings_s
+
+    # the workers end with the operation: none is left waiting for work
+    deadline = time.monotonic() + 10
+    while multiprocessing.active_children():
+        assert time.monotonic() < deadline, multiprocessing.active_children()
+        time.sleep(0.05)
 
     assert _comparable(got_simulate) == _comparable(expected_simulate)
     assert _comparable(got_optimise) == _comparable(expected_optimise)

@@ -38,6 +38,59 @@ def epoch_seconds(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
+_ONE_SECOND = timedelta(seconds=1)
+
+
+def _hourly_offsets(hours: np.ndarray, local: bool) -> np.ndarray:
+    """Copenhagen's UTC offset in seconds for each distinct hour (UTC hours, or local
+    wall-clock hours read the way `epoch_seconds` reads a naive time)."""
+    unique, inverse = np.unique(hours, return_inverse=True)
+    offsets = np.empty(len(unique), dtype=np.int64)
+    for i, hour in enumerate(unique.tolist()):
+        if local:
+            offset = LOCAL_TZ.utcoffset(_NAIVE_EPOCH + timedelta(hours=hour))
+        else:
+            offset = datetime.fromtimestamp(hour * 3600, LOCAL_TZ).utcoffset()
+        offsets[i] = offset // _ONE_SECOND
+    return offsets[inverse]
+
+
+def time_figures(moments: list[datetime]) -> tuple[np.ndarray, np.ndarray]:
+    """`epoch_seconds` and `local_minutes` of every moment, as two arrays.
+
+    Copenhagen's offset changes only on whole hours, so it is looked up once per distinct
+    hour instead of twice per moment (a year of trips has 9,000 hours and 100,000 moments).
+    A time already in Copenhagen's zone keeps its own wall clock, as `local_minutes` does.
+    """
+    n = len(moments)
+    epoch = np.empty(n, dtype=np.int64)
+    local = np.empty(n, dtype=np.int64)
+    # 0: naive (local wall clock), 1: in Copenhagen's zone, 2: any other zone
+    kind = np.fromiter(
+        (0 if m.tzinfo is None else 1 if m.tzinfo is LOCAL_TZ else 2 for m in moments),
+        dtype=np.int8,
+        count=n,
+    )
+    at = np.nonzero(kind > 0)[0]
+    if len(at):
+        seconds = np.fromiter((moments[i].timestamp() for i in at.tolist()), np.float64, len(at))
+        whole = np.floor(seconds).astype(np.int64)
+        epoch[at] = whole
+        local[at] = (whole + _hourly_offsets(whole // 3600, local=False)) // 60
+    at = np.nonzero(kind < 2)[0]
+    if len(at):
+        wall = np.fromiter(
+            ((moments[i].replace(tzinfo=None) - _NAIVE_EPOCH) // _ONE_SECOND for i in at.tolist()),
+            np.int64,
+            len(at),
+        )
+        local[at] = wall // 60
+        is_naive = kind[at] == 0
+        naive_wall = wall[is_naive]
+        epoch[at[is_naive]] = naive_wall - _hourly_offsets(naive_wall // 3600, local=True)
+    return epoch, local
+
+
 def local_minute_to_epoch(minute: int) -> int:
     """Inverse of `local_minutes` (first occurrence on the autumn DST change)."""
     naive = _NAIVE_EPOCH + timedelta(minutes=int(minute))
@@ -248,15 +301,20 @@ def trip_arrays(
     location_index = {loc: i for i, loc in enumerate(locations)}
     first_minute = (start - _NAIVE_EPOCH.date()).days * _MINUTES_PER_DAY
     last_minute = ((end - _NAIVE_EPOCH.date()).days + 1) * _MINUTES_PER_DAY
-    kept = [t for t in trips if first_minute <= local_minutes(t.start) < last_minute]
-    kept.sort(key=lambda t: (epoch_seconds(t.start), t.trip_id))
+    start_epoch, start_local = time_figures([t.start for t in trips])
+    in_period = (start_local >= first_minute) & (start_local < last_minute)
+    kept_at = np.nonzero(in_period)[0]
+    ids = np.array([trips[i].trip_id for i in kept_at.tolist()], dtype=str)
+    order = kept_at[np.lexsort((ids, start_epoch[kept_at]))] if len(kept_at) else kept_at
+    kept = [trips[i] for i in order.tolist()]
+    end_epoch, end_local = time_figures([t.end for t in kept])
     return TripArrays(
         ids=[t.trip_id for t in kept],
-        start=np.fromiter((epoch_seconds(t.start) for t in kept), np.int64, len(kept)),
-        end=np.fromiter((epoch_seconds(t.end) for t in kept), np.int64, len(kept)),
+        start=start_epoch[order],
+        end=end_epoch,
         km=np.fromiter((t.distance_km for t in kept), np.float64, len(kept)),
-        local_start=np.fromiter((local_minutes(t.start) for t in kept), np.int64, len(kept)),
-        local_end=np.fromiter((local_minutes(t.end) for t in kept), np.int64, len(kept)),
+        local_start=start_local[order],
+        local_end=end_local,
         location=np.fromiter((location_index[t.location] for t in kept), np.int32, len(kept)),
         vehicle=np.fromiter(
             (vehicle_index.get(t.vehicle_id, -1) if t.vehicle_id else -1 for t in kept),

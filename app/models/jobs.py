@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from contextlib import suppress
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
@@ -26,6 +27,17 @@ JOB_STATUS_LABELS = {
     JobStatus.FINISHED: "Færdig",
     JobStatus.FAILED: "Fejlet",
     JobStatus.CANCELLED: "Annulleret",
+}
+
+
+# Handlers that share a service with the CLI summarise in its English keys; the job page
+# shows them in Danish.
+RESULT_LABELS = {
+    "locations": "lokationer",
+    "vehicles": "køretøjer",
+    "trips": "rundture",
+    "start": "fra",
+    "end": "til",
 }
 
 
@@ -59,6 +71,16 @@ class Job(db.Model):
     @property
     def done(self) -> bool:
         return self.status in (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+    def result_items(self) -> list[tuple[str, object]]:
+        """The result summary as (Danish label, value) pairs; ISO dates as dd-mm-yyyy."""
+        items = []
+        for key, value in (self.result or {}).items():
+            if isinstance(value, str):
+                with suppress(ValueError):
+                    value = date.fromisoformat(value).strftime("%d-%m-%Y")
+            items.append((RESULT_LABELS.get(key, key), value))
+        return items
 
     def phase_steps(self) -> list[dict]:
         """The phase log with each phase's duration in seconds (None while it runs)."""

@@ -51,6 +51,17 @@ def test_job_keeps_when_each_phase_began_and_its_page_shows_them(app, planner_cl
     assert page.text.index("Trin 1 af 3") < page.text.index("Trin 3 af 3")
 
 
+def test_result_summary_is_shown_in_danish(app, planner_client):
+    with app.app_context():
+        job = enqueue("selftest", {"steps": 1, "pause_s": 0})
+        job.status = JobStatus.FINISHED
+        job.result = {"locations": 5, "trips": 71985, "start": "2025-12-03", "trin": 1}
+        db.session.commit()
+        job_id = job.id
+    page = planner_client.get(f"/jobs/{job_id}/status")
+    assert "lokationer: 5 · rundture: 71.985 · fra: 03-12-2025 · trin: 1" in page.text
+
+
 def test_failing_job_ends_failed_with_its_message(app_ctx):
     job = enqueue("selftest", {"steps": 3, "pause_s": 0, "fail_at": 2})
     work_queue()

@@ -7,6 +7,12 @@ from app.jobs import bp
 from app.jobs.registry import KIND_LABELS
 from app.jobs.service import enqueue, live_view, reap_dead_jobs, request_cancel
 from app.models import Job, Role
+from app.models.jobs import phase_steps
+
+
+@bp.app_template_filter("phase_steps")
+def phase_steps_filter(phase_log: list | None) -> list[dict]:
+    return phase_steps(phase_log)
 
 
 def _visible_job(job_id: int) -> Job:

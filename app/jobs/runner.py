@@ -146,12 +146,14 @@ def _run(job_id: int) -> str:
         db.session.rollback()
         job = db.session.get(Job, job_id)
         job.status = JobStatus.FAILED
+        job.phase = "Fejlet"
         job.error = str(error)
         job.error_detail = traceback.format_exc()
     except Exception as error:
         db.session.rollback()
         job = db.session.get(Job, job_id)
         job.status = JobStatus.FAILED
+        job.phase = "Fejlet"
         job.error = f"Jobbet fejlede: {error}"
         job.error_detail = traceback.format_exc()
         current_app.logger.exception("job %s (%s) failed", job_id, job.kind)

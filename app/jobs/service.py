@@ -103,7 +103,13 @@ def live_view(job: Job) -> Job | JobView:
     except Exception:
         return job
     if meta.get("progress") is not None and meta["progress"] >= (job.progress or 0):
-        return JobView(job, progress=meta["progress"], phase=meta.get("phase") or job.phase)
+        return JobView(
+            job,
+            progress=meta["progress"],
+            phase=meta.get("phase") or job.phase,
+            # on SQLite the row only gets the log at the end; Redis has it as it grows
+            phase_log=meta.get("phase_log") or job.phase_log,
+        )
     return job
 
 

@@ -41,6 +41,16 @@ RESULT_LABELS = {
 }
 
 
+def phase_steps(phase_log: list | None) -> list[dict]:
+    """A job's phase log with each phase's duration in seconds (None while it runs)."""
+    entries = [(e["phase"], datetime.fromisoformat(e["at"])) for e in phase_log or []]
+    ends = [at for _, at in entries[1:]] + [None]
+    return [
+        {"phase": phase, "at": at, "seconds": (end - at).total_seconds() if end else None}
+        for (phase, at), end in zip(entries, ends, strict=True)
+    ]
+
+
 class Job(db.Model):
     __tablename__ = "job"
 
@@ -81,15 +91,6 @@ class Job(db.Model):
                     value = date.fromisoformat(value).strftime("%d-%m-%Y")
             items.append((RESULT_LABELS.get(key, key), value))
         return items
-
-    def phase_steps(self) -> list[dict]:
-        """The phase log with each phase's duration in seconds (None while it runs)."""
-        entries = [(e["phase"], datetime.fromisoformat(e["at"])) for e in self.phase_log or []]
-        ends = [at for _, at in entries[1:]] + [None]
-        return [
-            {"phase": phase, "at": at, "seconds": (end - at).total_seconds() if end else None}
-            for (phase, at), end in zip(entries, ends, strict=True)
-        ]
 
     @property
     def status_label(self) -> str:

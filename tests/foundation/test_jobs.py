@@ -14,6 +14,7 @@ from app.extensions import db
 from app.jobs.queue import job_queue, redis_connection
 from app.jobs.service import enqueue, live_view, reap_dead_jobs, request_cancel
 from app.models import Job, JobStatus, utcnow
+from app.models.jobs import phase_steps
 from tests.support import work_queue
 
 
@@ -39,7 +40,7 @@ def test_job_keeps_when_each_phase_began_and_its_page_shows_them(app, planner_cl
         job = db.session.get(Job, job_id)
         phases = [entry["phase"] for entry in job.phase_log]
         assert phases == ["Starter", "Trin 1 af 3", "Trin 2 af 3", "Trin 3 af 3", "Færdig"]
-        steps = job.phase_steps()
+        steps = phase_steps(job.phase_log)
         assert [step["at"] for step in steps] == sorted(step["at"] for step in steps)
         assert steps[0]["at"] >= job.started_at and steps[-1]["at"] == job.finished_at
         # The job pauses 0.05 s before reporting each of its steps.
@@ -49,6 +50,41 @@ def test_job_keeps_when_each_phase_began_and_its_page_shows_them(app, planner_cl
     assert page.status_code == 200
     assert "<h2>Forløb</h2>" in page.text
     assert page.text.index("Trin 1 af 3") < page.text.index("Trin 3 af 3")
+
+
+def test_a_failed_job_logs_where_it_failed(app_ctx):
+    job = enqueue("selftest", {"steps": 3, "pause_s": 0.02, "fail_at": 2})
+    work_queue()
+    db.session.refresh(job)
+    assert job.phase == "Fejlet"
+    phases = [entry["phase"] for entry in job.phase_log]
+    assert phases == ["Starter", "Trin 1 af 3", "Trin 2 af 3", "Fejlet"]
+    assert phase_steps(job.phase_log)[2]["seconds"] is not None  # the failing step ended
+
+
+def test_a_running_jobs_page_shows_its_phases_so_far(app, planner_client):
+    with app.app_context():
+        job_id = enqueue("selftest", {"steps": 200, "pause_s": 0.05}).id
+
+    def run():
+        with app.app_context():
+            work_queue()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            page = planner_client.get(f"/jobs/{job_id}")
+            if "<td>Trin 3 af 200</td>" in page.text:
+                break
+            assert time.monotonic() < deadline, "the page never showed the phases so far"
+            time.sleep(0.05)
+        assert "<td>Starter</td>" in page.text and "Færdig" not in page.text
+    finally:
+        with app.app_context():
+            request_cancel(db.session.get(Job, job_id))
+        thread.join(20)
 
 
 def test_result_summary_is_shown_in_danish(app, planner_client):

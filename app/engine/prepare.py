@@ -55,6 +55,11 @@ def _hourly_offsets(hours: np.ndarray, local: bool) -> np.ndarray:
     return offsets[inverse]
 
 
+# The per-hour lookup holds from 1894 (when Copenhagen's offset last changed off the hour)
+# and, with timestamps as floats, for any year of trips; outside it, one moment at a time.
+_HOURLY_YEARS = range(1971, 2200)
+
+
 def time_figures(moments: list[datetime]) -> tuple[np.ndarray, np.ndarray]:
     """`epoch_seconds` and `local_minutes` of every moment, as two arrays.
 
@@ -65,13 +70,23 @@ def time_figures(moments: list[datetime]) -> tuple[np.ndarray, np.ndarray]:
     n = len(moments)
     epoch = np.empty(n, dtype=np.int64)
     local = np.empty(n, dtype=np.int64)
-    # 0: naive (local wall clock), 1: in Copenhagen's zone, 2: any other zone
+    # 0: naive (local wall clock), 1: in Copenhagen's zone, 2: any other zone, 3: one by one
+    # (a naive time in the second run of the doubled autumn hour, or out of _HOURLY_YEARS)
     kind = np.fromiter(
-        (0 if m.tzinfo is None else 1 if m.tzinfo is LOCAL_TZ else 2 for m in moments),
+        (
+            3
+            if m.year not in _HOURLY_YEARS or (m.fold and m.tzinfo is None)
+            else 0
+            if m.tzinfo is None
+            else 1
+            if m.tzinfo is LOCAL_TZ
+            else 2
+            for m in moments
+        ),
         dtype=np.int8,
         count=n,
     )
-    at = np.nonzero(kind > 0)[0]
+    at = np.nonzero((kind == 1) | (kind == 2))[0]
     if len(at):
         seconds = np.fromiter((moments[i].timestamp() for i in at.tolist()), np.float64, len(at))
         whole = np.floor(seconds).astype(np.int64)
@@ -88,6 +103,9 @@ def time_figures(moments: list[datetime]) -> tuple[np.ndarray, np.ndarray]:
         is_naive = kind[at] == 0
         naive_wall = wall[is_naive]
         epoch[at[is_naive]] = naive_wall - _hourly_offsets(naive_wall // 3600, local=True)
+    for i in np.nonzero(kind == 3)[0].tolist():
+        epoch[i] = epoch_seconds(moments[i])
+        local[i] = local_minutes(moments[i])
     return epoch, local
 
 
@@ -304,8 +322,10 @@ def trip_arrays(
     start_epoch, start_local = time_figures([t.start for t in trips])
     in_period = (start_local >= first_minute) & (start_local < last_minute)
     kept_at = np.nonzero(in_period)[0]
-    ids = np.array([trips[i].trip_id for i in kept_at.tolist()], dtype=str)
-    order = kept_at[np.lexsort((ids, start_epoch[kept_at]))] if len(kept_at) else kept_at
+    starts = start_epoch.tolist()
+    order = np.array(
+        sorted(kept_at.tolist(), key=lambda i: (starts[i], trips[i].trip_id)), dtype=np.int64
+    )
     kept = [trips[i] for i in order.tolist()]
     end_epoch, end_local = time_figures([t.end for t in kept])
     return TripArrays(

@@ -49,11 +49,13 @@ class Workers:
         return self.executor.submit(fn, *args)
 
     def kill(self) -> None:
-        """Stop at once (cancel, error): terminate only our own worker processes."""
+        """Stop at once (cancel, error, end): terminate only our own worker processes, then
+        wait for the executor's threads to notice. Workers forked later must not be forked
+        while those threads run (a child could inherit a lock one of them holds)."""
         self.broken = True
         for process in list(getattr(self.executor, "_processes", {}).values()):
             process.terminate()
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.executor.shutdown(wait=True, cancel_futures=True)
 
     def close(self) -> None:
         """End the workers now. They are idle (every result is in), so they are stopped

@@ -37,6 +37,7 @@ def test_job_keeps_when_each_phase_began_and_its_page_shows_them(app, planner_cl
     with app.app_context():
         job_id = enqueue("selftest", {"steps": 3, "pause_s": 0.05}).id
         work_queue()
+        db.session.expire_all()  # the job ran in its own session
         job = db.session.get(Job, job_id)
         phases = [entry["phase"] for entry in job.phase_log]
         assert phases == ["Starter", "Trin 1 af 3", "Trin 2 af 3", "Trin 3 af 3", "Færdig"]

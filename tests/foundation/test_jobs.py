@@ -18,6 +18,20 @@ from app.models.jobs import phase_steps
 from tests.support import work_queue
 
 
+def _start_slow_job(app) -> tuple[int, threading.Thread]:
+    """A 200-step self-test job (10 s) worked in a background thread; cancel it to stop."""
+    with app.app_context():
+        job_id = enqueue("selftest", {"steps": 200, "pause_s": 0.05}).id
+
+    def run():
+        with app.app_context():
+            work_queue()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return job_id, thread
+
+
 def test_job_runs_to_finished_with_progress_in_rq_meta(app_ctx):
     job = enqueue("selftest", {"steps": 3, "pause_s": 0})
     assert job.status == JobStatus.QUEUED and job.rq_id
@@ -64,15 +78,7 @@ def test_a_failed_job_logs_where_it_failed(app_ctx):
 
 
 def test_a_running_jobs_page_shows_its_phases_so_far(app, planner_client):
-    with app.app_context():
-        job_id = enqueue("selftest", {"steps": 200, "pause_s": 0.05}).id
-
-    def run():
-        with app.app_context():
-            work_queue()
-
-    thread = threading.Thread(target=run)
-    thread.start()
+    job_id, thread = _start_slow_job(app)
     try:
         deadline = time.monotonic() + 10
         while True:
@@ -127,15 +133,7 @@ def test_cancel_before_start(app_ctx):
 
 
 def test_cancel_while_running_stops_at_next_checkpoint(app):
-    with app.app_context():
-        job_id = enqueue("selftest", {"steps": 200, "pause_s": 0.05}).id
-
-    def run():
-        with app.app_context():
-            work_queue()
-
-    thread = threading.Thread(target=run)
-    thread.start()
+    job_id, thread = _start_slow_job(app)
     with app.app_context():
         deadline = time.monotonic() + 10
         while live_view(db.session.get(Job, job_id)).progress < 2:

@@ -55,8 +55,10 @@ def _hourly_offsets(hours: np.ndarray, local: bool) -> np.ndarray:
     return offsets[inverse]
 
 
-# The per-hour lookup holds from 1894 (when Copenhagen's offset last changed off the hour)
-# and, with timestamps as floats, for any year of trips; outside it, one moment at a time.
+# Years in which the per-hour lookup agrees with converting each moment: Copenhagen's
+# offset has changed only on whole hours since 1894, timestamps are positive (floor equals
+# the old truncation) and floats still hold microseconds exactly. Other years convert one
+# moment at a time (tests/engine/test_time_figures.py).
 _HOURLY_YEARS = range(1971, 2200)
 
 

@@ -91,8 +91,10 @@ def schedule_daily_retention() -> None:
     if not app.config.get("FLEET_RETENTION_SCHEDULE", not app.testing):
         return
     # Ask Redis at most every ten minutes per process, not on every request.
-    checked = app.extensions.get("fleet_retention_checked", 0.0)
-    if time.monotonic() - checked < 600:
+    # (None, not 0.0, before the first check: the monotonic clock starts at boot, and a
+    # server up for less than ten minutes would otherwise never schedule the job.)
+    checked = app.extensions.get("fleet_retention_checked")
+    if checked is not None and time.monotonic() - checked < 600:
         return
     app.extensions["fleet_retention_checked"] = time.monotonic()
     from app.jobs.queue import redis_connection

@@ -8,7 +8,6 @@ autoescaping, so every text a user typed is printed as text, never as markup.
 from __future__ import annotations
 
 import base64
-import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -286,18 +285,22 @@ def pdf_asset_url(name: str) -> str:
 # --- PDF ------------------------------------------------------------------------------------
 
 
-def write_pdf(html: str, fetcher: ReportUrlFetcher) -> bytes:
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
+
+
+def render_pdf(html: str, fetcher: ReportUrlFetcher) -> tuple[bytes, int]:
+    """The PDF and its number of pages, both from WeasyPrint's laid-out document."""
     from weasyprint import HTML
 
     with cyclic_gc_paused():
-        document = HTML(string=html, base_url=file_url(REPORT_STATIC) + "/", url_fetcher=fetcher)
-        return document.write_pdf(pdf_variant="pdf/ua-1")
+        source = HTML(string=html, base_url=file_url(REPORT_STATIC) + "/", url_fetcher=fetcher)
+        # What HTML.write_pdf does, in two steps so the pages can be counted in between.
+        document = source.render(**PDF_OPTIONS)
+        return document.write_pdf(**PDF_OPTIONS), len(document.pages)
 
 
-def count_pages(pdf: bytes) -> int:
-    from pypdf import PdfReader
-
-    return len(PdfReader(io.BytesIO(pdf)).pages)
+def write_pdf(html: str, fetcher: ReportUrlFetcher) -> bytes:
+    return render_pdf(html, fetcher)[0]
 
 
 def build_report(request: ReportRequest, progress: Progress | None = None) -> BuiltReport:
@@ -312,11 +315,11 @@ def build_report(request: ReportRequest, progress: Progress | None = None) -> Bu
         html = render_html(context, pdf_asset_url, file_url(logo) if logo else None)
         report(50, "Sætter siderne op (PDF)")
         fetcher = ReportUrlFetcher(logo=logo)
-        pdf = write_pdf(html, fetcher)
+        pdf, page_count = render_pdf(html, fetcher)
     return BuiltReport(
         pdf=pdf,
         html=html,
-        page_count=count_pages(pdf),
+        page_count=page_count,
         parameters=context["parameters"],
         fetched=list(fetcher.calls),
         seconds=time.perf_counter() - started,

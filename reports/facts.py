@@ -33,6 +33,10 @@ FUEL_LABELS = {
     "electricity": "el",
     "none": "ingen",
 }
+# The two pictures of today: each trip on the vehicle that drove it, and today's fleet with
+# the trips planned as the scenario plans them (what shared booking would give).
+AS_DRIVEN_LABEL = "I dag (som kørt)"
+REPLANNED_LABEL = "I dag (omplanlagt)"
 # Daytime on weekdays: when a municipal fleet is needed; night hours would hide idle cars.
 DAY_START_HOUR, DAY_END_HOUR = 7, 17
 
@@ -45,22 +49,46 @@ def vehicle_kind(vehicle_type: str, fuel: str) -> str:
 
 @dataclass
 class RemovedGroup:
+    """Vehicles of one group that the proposal removes, and when each can go.
+
+    `lease_ends` holds the removed vehicles' lease end dates (None: owned or no end date).
+    Only a lease that ends after the decision date binds the municipality; a vehicle whose
+    lease ended before it, or that has no lease end, can go as soon as it is decided.
+    """
+
     label: str
     count: int
     lease_ends: list[date | None]
+    decision_date: date | None = None
+
+    @property
+    def bound_ends(self) -> list[date]:
+        """The lease ends after the decision date, earliest first."""
+        return sorted(
+            end
+            for end in self.lease_ends
+            if end is not None and (self.decision_date is None or end > self.decision_date)
+        )
+
+    @property
+    def free_now(self) -> int:
+        """How many of the removed vehicles no lease binds: they can go at once."""
+        return self.count - len(self.bound_ends)
 
     @property
     def lease_end_text(self) -> str:
-        """ "31. januar 2027; ejet eller uden slutdato (2)": each date once, with a count."""
-        from app.formatting import date_long
+        """ "31. januar 2028 (2); 1 kan udgå med det samme": each binding end once, with a
+        count, then the vehicles no lease binds."""
+        from app.formatting import date_long, number
 
-        counts: dict[date | None, int] = {}
-        for end in self.lease_ends:
+        counts: dict[date, int] = {}
+        for end in self.bound_ends:
             counts[end] = counts.get(end, 0) + 1
-        parts = []
-        for end, n in sorted(counts.items(), key=lambda kv: (kv[0] is None, kv[0] or date.max)):
-            text = date_long(end) if end else "ejet eller uden slutdato"
-            parts.append(f"{text} ({n})" if n > 1 else text)
+        parts = [date_long(end) + (f" ({n})" if n > 1 else "") for end, n in counts.items()]
+        if self.free_now and parts:
+            parts.append(f"{number(self.free_now)} kan udgå med det samme")
+        elif self.free_now:
+            parts.append("Kan udgå med det samme (ingen leasingbinding)")
         return "; ".join(parts)
 
 
@@ -112,6 +140,7 @@ class ComparisonRow:
     kind: str  # baseline | recommended | scenario | alternative
     totals: dict
     most_ambitious: bool = False
+    basis: str = ""  # for a baseline row: as_driven | replanned
 
 
 @dataclass
@@ -158,18 +187,94 @@ class ScenarioFacts:
     unserved_longest: list[dict]
     vehicle_data: list[VehicleDataRow]
     vehicle_usage: list[dict] = field(default_factory=list)
+    # Today's fleet with the trips re-planned as the scenario plans them: the like-for-like
+    # basis of the fleet decision. `baseline` is today's fleet as driven.
+    replanned: dict = field(default_factory=dict)
+    # planning = replanned - as driven, fleet_change = proposal - replanned, total = both.
+    effects: dict = field(default_factory=dict)
+    target: dict | None = None
+    state: str = "optimal"  # optimal | feasible (a valid plan, not proven optimal)
+    state_message: str = ""
+    gap: float | None = None
 
     @property
     def locations(self) -> list[str]:
         return list(self.scenario.location_names)
 
     @property
+    def fleet_change(self) -> dict:
+        """What the fleet decision itself changes (proposal - today re-planned)."""
+        return self.effects["fleet_change"]
+
+    @property
+    def planning(self) -> dict:
+        """What re-planning today's fleet alone gives (shared booking; no fleet decision)."""
+        return self.effects["planning"]
+
+    @property
     def saving_dkk(self) -> float:
-        return self.baseline["yearly_cost_dkk"] - self.totals["yearly_cost_dkk"]
+        """The fleet decision's yearly saving (positive: cheaper)."""
+        return -self.fleet_change["yearly_cost_dkk"]
 
     @property
     def co2e_reduction_t(self) -> float:
-        return self.baseline["co2e_t"] - self.totals["co2e_t"]
+        """The fleet decision's yearly CO2e reduction (positive: less CO2e)."""
+        return -self.fleet_change["co2e_t"]
+
+    @property
+    def fleet_unchanged(self) -> bool:
+        """The proposal keeps every group's count (e.g. a simulation of today's fleet)."""
+        return all(line["count"] == line["current_count"] for line in self.summary["fleet"])
+
+    @property
+    def removed(self) -> list[tuple[PoolFacts, RemovedGroup]]:
+        return [(pool, group) for pool in self.pools for group in pool.removed]
+
+    @property
+    def removed_count(self) -> int:
+        return sum(group.count for _, group in self.removed)
+
+    @property
+    def removed_bound(self) -> int:
+        """Removed vehicles whose lease ends after the decision date."""
+        return sum(len(group.bound_ends) for _, group in self.removed)
+
+    @property
+    def last_bound_end(self) -> date | None:
+        return max(
+            (group.bound_ends[-1] for _, group in self.removed if group.bound_ends), default=None
+        )
+
+    @property
+    def planning_text(self) -> str:
+        from reports.texts import planning_sentence
+
+        return planning_sentence(self)
+
+    @property
+    def target_text(self) -> str | None:
+        from reports.texts import target_sentence
+
+        return target_sentence(self)
+
+    @property
+    def no_fleet_effect(self) -> bool:
+        """A proposal that keeps today's fleet and so changes nothing by itself."""
+        from reports.texts import is_zero
+
+        return self.fleet_unchanged and is_zero(self.fleet_change)
+
+    @property
+    def proof_notice(self) -> str | None:
+        """The warning a result not proven optimal carries on the cover and in the Resumé."""
+        if self.state != "feasible":
+            return None
+        from reports.texts import gap_text
+
+        return (
+            "Resultatet er ikke bevist optimalt; afstanden til den bedste grænse er "
+            f"{gap_text(self.gap)}."
+        )
 
     def share_of_trips_unserved_pct(self) -> float:
         trips = self.totals.get("trips") or 0
@@ -202,7 +307,19 @@ def _sum_counts(counts) -> dict[str, int]:
     return dict(total)
 
 
-def pool_facts(summary: dict, snapshot_vehicles: list[dict]) -> list[PoolFacts]:
+def pool_facts(
+    summary: dict, snapshot_vehicles: list[dict], decision_date: date | None = None
+) -> list[PoolFacts]:
+    """Today's and the proposal's fleet per pool, with the vehicles removed.
+
+    Which vehicles of a group go is the planner's choice; the report assumes the ones that
+    can go first: no lease binding after the decision date, then the earliest lease ends.
+    """
+
+    def order(end: date | None) -> tuple[int, date]:
+        free = end is None or (decision_date is not None and end <= decision_date)
+        return (0, date.min) if free else (1, end)
+
     lease_end = {
         v["vehicle_id"]: date.fromisoformat(v["lease_end"]) if v.get("lease_end") else None
         for v in snapshot_vehicles
@@ -218,11 +335,10 @@ def pool_facts(summary: dict, snapshot_vehicles: list[dict]) -> list[PoolFacts]:
         pool.proposal[kind] += line["count"]
         change = line["count"] - line["current_count"]
         if change < 0:
-            ends = sorted(
-                (lease_end.get(v) for v in line.get("vehicle_ids", [])),
-                key=lambda d: (d is None, d or date.max),
+            ends = sorted((lease_end.get(v) for v in line.get("vehicle_ids", [])), key=order)
+            pool.removed.append(
+                RemovedGroup(short_label(line), -change, ends[:-change], decision_date)
             )
-            pool.removed.append(RemovedGroup(short_label(line), -change, ends[:-change]))
         elif change > 0:
             pool.added.append((short_label(line), change))
     for pool in pools.values():
@@ -372,20 +488,89 @@ def _plain(value: float) -> str:
     return plain_number(value)
 
 
+COMPARISON_KEYS = ("as_driven", "replanned", "proposal")
+EFFECT_KEYS = ("planning", "fleet_change", "total")
+REPORTABLE_STATES = ("optimal", "feasible")
+
+
+def not_reportable_reason(scenario: Scenario, run: ScenarioRun | None) -> str | None:
+    """Why no report may be made from this run (Danish), or None when it may.
+
+    Only a run with a valid plan ("finished") that compares the proposal with today's fleet
+    re-planned the same way may go to a committee. Runs stored before that comparison
+    existed are refused: their figures mix the planning effect into the fleet decision.
+    """
+    name = scenario.name
+    summary = (run.summary or {}) if run is not None else {}
+    state = summary.get("state")
+    message = (summary.get("state_message") or "").strip()
+    message = f" {message}" if message else ""
+    if run is None or run.status in ("queued", "running"):
+        return f"Scenariet '{name}' har intet færdigt resultat endnu."
+    if run.status == "unreachable" or state == "unreachable":
+        return (
+            f"Scenariet '{name}' kan ikke nå sit mål, så der kan ikke laves en rapport ud fra "
+            f"det.{message} Ret målet eller budgettet, og kør scenariet igen."
+        )
+    if run.status == "failed" or state == "failed":
+        return (
+            f"Scenariet '{name}' har ingen gyldig plan, så der kan ikke laves en rapport ud "
+            f"fra det.{message}"
+        )
+    if run.status != "finished":
+        return f"Scenariet '{name}' har intet færdigt resultat."
+    comparison, effects = summary.get("comparison"), summary.get("effects")
+    if (
+        state not in REPORTABLE_STATES
+        or not isinstance(comparison, dict)
+        or not all(comparison.get(k) for k in COMPARISON_KEYS)
+        or not isinstance(effects, dict)
+        or not all(effects.get(k) for k in EFFECT_KEYS)
+    ):
+        return (
+            f"Scenariet '{name}' er beregnet med en tidligere version, som ikke sammenligner "
+            "forslaget med dagens flåde planlagt på samme måde. Kør scenariet igen, og lav "
+            "derefter rapporten."
+        )
+    return None
+
+
+def decision_date_of(scenario: Scenario, parameters: dict) -> date:
+    """The decision date for leases, as the scenario ran: the planner's date if set, else
+    the date the engine used (the period's last day, see app/scenarios/inputs.py)."""
+    chosen = (scenario.setup or {}).get("overrides", {}).get("_decision_date") or parameters.get(
+        "decision_date"
+    )
+    return date.fromisoformat(str(chosen)) if chosen else scenario.period_end
+
+
 def scenario_facts(scenario: Scenario, run: ScenarioRun) -> ScenarioFacts:
+    """The report's figures; ReportError when the run may not go into a report."""
+    reason = not_reportable_reason(scenario, run)
+    if reason:
+        from reports.builder import ReportError  # reports.builder imports this module
+
+        raise ReportError(reason)
     summary = run.summary
     snapshot = scenario.snapshot or {"vehicles": [], "trips": {"rows": []}, "candidates": []}
     result = run.result or {}
     parameters = summary["parameters"]
     longest_ev, unserved = ev_and_unserved(snapshot, result)
-    decision = parameters.get("decision_date")
+    decision = decision_date_of(scenario, parameters)
+    comparison = summary["comparison"]
     return ScenarioFacts(
         scenario=scenario,
         run=run,
         summary=summary,
-        baseline=summary.get("baseline") or summary["totals"],
-        totals=summary["totals"],
-        pools=pool_facts(summary, snapshot["vehicles"]),
+        baseline=comparison["as_driven"],
+        totals=comparison["proposal"],
+        replanned=comparison["replanned"],
+        effects=summary["effects"],
+        target=summary.get("target"),
+        state=summary["state"],
+        state_message=summary.get("state_message") or "",
+        gap=summary.get("gap"),
+        pools=pool_facts(summary, snapshot["vehicles"], decision),
         usage=usage_facts(snapshot, summary),
         period_days=(scenario.period_end - scenario.period_start).days + 1,
         trips=len(snapshot["trips"]["rows"]),
@@ -393,7 +578,7 @@ def scenario_facts(scenario: Scenario, run: ScenarioRun) -> ScenarioFacts:
         excluded_vehicles=scenario.snapshot_summary.get("excluded_vehicles", []),
         excluded_trips=scenario.snapshot_summary.get("excluded_trips", 0),
         included_vehicles=len(snapshot["vehicles"]),
-        decision_date=date.fromisoformat(decision) if decision else None,
+        decision_date=decision,
         longest_ev_trip_km=longest_ev,
         shortest_ev_winter_range_km=_ev_ranges(
             snapshot, parameters.get("ev", {}).get("winter_derating_pct", 30)
@@ -416,12 +601,13 @@ class SensitivityRow:
 
 
 def sensitivity(facts: ScenarioFacts) -> list[SensitivityRow]:
-    """Yearly cost today and in the proposal if prices move (same fleet, same trips).
+    """Yearly cost of today's fleet re-planned and of the proposal if prices move.
 
-    Energy and mileage allowance scale linearly with their price, so no new engine run is
-    needed to show how robust the saving is.
+    Like for like: both plan the trips the same way, so the difference is the fleet
+    decision's saving. Energy and mileage allowance scale linearly with their price, so no
+    new engine run is needed to show how robust the saving is.
     """
-    base, new = facts.baseline, facts.totals
+    base, new = facts.replanned, facts.totals
 
     def row(label: str, energy: float = 1.0, allowance: float = 1.0, fixed: float = 1.0):
         def cost(t: dict) -> float:
@@ -443,10 +629,12 @@ def sensitivity(facts: ScenarioFacts) -> list[SensitivityRow]:
 def comparison_rows(
     facts: ScenarioFacts, alternatives: list[ScenarioFacts], include_baseline: bool
 ) -> list[ComparisonRow]:
-    """Status quo, the recommendation, chosen scenarios and the run's own alternatives."""
+    """Status quo (as driven and re-planned), the recommendation, chosen scenarios and the
+    run's own alternatives."""
     rows = []
     if include_baseline:
-        rows.append(ComparisonRow("I dag (status quo)", "baseline", facts.baseline))
+        rows.append(ComparisonRow(AS_DRIVEN_LABEL, "baseline", facts.baseline, basis="as_driven"))
+        rows.append(ComparisonRow(REPLANNED_LABEL, "baseline", facts.replanned, basis="replanned"))
     rows.append(ComparisonRow(f"Anbefalet: {facts.scenario.name}", "recommended", facts.totals))
     rows += [ComparisonRow(a.scenario.name, "scenario", a.totals) for a in alternatives]
     rows += [

@@ -65,8 +65,19 @@ def test_the_at_point_of_the_reference_example():
 
 
 def test_lease_ends_are_grouped():
-    group = RemovedGroup("Yaris", 3, [date(2027, 1, 31), None, None])
-    assert group.lease_end_text == "31. januar 2027; ejet eller uden slutdato (2)"
+    group = RemovedGroup("Yaris", 3, [date(2027, 1, 31), None, None], date(2026, 10, 21))
+    assert group.lease_end_text == "31. januar 2027; 2 kan udgå med det samme"
+    later = RemovedGroup("Yaris", 3, [date(2027, 1, 31)] * 2 + [date(2028, 1, 31)])
+    assert later.lease_end_text == "31. januar 2027 (2); 31. januar 2028"
+
+
+def test_no_at_point_promises_lease_ends_that_have_passed():
+    decision = date(2026, 11, 1)
+    expired = PoolFacts(
+        "X", ["X"], {"petrol": 3}, {"petrol": 2},
+        removed=[RemovedGroup("Yaris", 1, [date(2025, 3, 31)], decision)],
+    )  # fmt: skip
+    assert fleet_sentence(expired) == "flåden på lokationen X reduceres fra 3 til 2 biler"
 
 
 def test_at_points_one_per_line_without_typed_numbers():

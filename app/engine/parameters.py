@@ -26,6 +26,11 @@ DEFAULT_SOURCES: dict[str, str] = {
     "changeover_minutes": "OS2fleetoptimiser standard (5 min)",
     "bike": "OS2fleetoptimiser standard: 15 km, 20 km/t, 07:00-15:30",
     "ebike": "OS2fleetoptimiser standard: 30 km/t, 07:00-15:30; maks. 25 km (vores valg)",
+    "allocation.bike_share_pct": (
+        "FleetOptimiser planlægningsantagelse (2026): halvdelen af de cykelegnede ture, der i dag"
+        " køres i bil; OS2fleetoptimiser bruger 100 %"
+    ),
+    "allocation.keep_type_locations": "FleetOptimiser standard: ingen lokationer",
 }
 
 FUELS_WITH_ENERGY = ("petrol", "diesel", "hvo", "electricity")
@@ -127,10 +132,50 @@ class BikeSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class AllocationSettings:
+    """Which trips may change vehicle type: realistic settings instead of "every trip a
+    bike can do is ridden".
+
+    `bike_share_pct`: of the trips a bike or e-bike could physically do, the share staff
+    will in practice ride. A trip counts as ridden when today's vehicle is a bike or e-bike,
+    or when its fixed draw (BLAKE2b of the trip id, see `prepare.bike_draw`) is below the
+    share: the same trips for the same input, whatever the trip order or the other trips.
+    `keep_type_locations`: locations whose trips may only be served by a vehicle of the type
+    (bike, ebike, ev, fossil) that drove them today (unknown vehicle: no restriction).
+    """
+
+    bike_share_pct: float = 50.0
+    keep_type_locations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class SolverSettings:
     time_limit_s: float = 300.0
     rel_gap: float = 0.001
     threads: int = 2
+
+
+def _allocation(value: object, base: AllocationSettings) -> AllocationSettings:
+    given = _mapping(value, "allocation")
+    _reject_unknown(given, {"bike_share_pct", "keep_type_locations"}, "allocation")
+    share = _number(given.get("bike_share_pct", base.bike_share_pct), "allocation.bike_share_pct")
+    if not share <= 100:  # also NaN
+        raise EngineError(
+            f"parameters: allocation.bike_share_pct: skal være mellem 0 og 100, fik {share:g}"
+        )
+    names = given.get("keep_type_locations", list(base.keep_type_locations))
+    if not isinstance(names, list | tuple):
+        raise EngineError(
+            "parameters: allocation.keep_type_locations: forventede en liste af lokationer,"
+            f" fik {names!r}"
+        )
+    for i, name in enumerate(names):
+        if not isinstance(name, str) or not name.strip():
+            raise EngineError(
+                f"parameters: allocation.keep_type_locations[{i}]: forventede et"
+                f" lokationsnavn, fik {name!r}"
+            )
+    return AllocationSettings(bike_share_pct=share, keep_type_locations=tuple(sorted(set(names))))
 
 
 def _default_bike() -> BikeSettings:
@@ -171,6 +216,7 @@ class Parameters:
     ebike: BikeSettings = field(default_factory=_default_ebike)
     shifts: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
     pools: tuple[tuple[str, ...], ...] = ()
+    allocation: AllocationSettings = field(default_factory=AllocationSettings)
     solver: SolverSettings = field(default_factory=SolverSettings)
 
     # ----------------------------------------------------------------- derived figures
@@ -202,6 +248,7 @@ class Parameters:
             "ebike",
             "shifts",
             "pools",
+            "allocation",
             "solver",
         }
         _reject_unknown(d, top, "")
@@ -337,6 +384,9 @@ class Parameters:
                     result.append(tuple(sorted(pool)))
             kwargs["pools"] = tuple(sorted(result))
 
+        if "allocation" in d:
+            kwargs["allocation"] = _allocation(d["allocation"], defaults.allocation)
+
         if "solver" in d:
             so = _mapping(d["solver"], "solver")
             _reject_unknown(so, {"time_limit_s", "rel_gap", "threads"}, "solver")
@@ -398,6 +448,10 @@ class Parameters:
                 for loc, windows in sorted(self.shifts.items())
             },
             "pools": [list(p) for p in self.pools],
+            "allocation": {
+                "bike_share_pct": self.allocation.bike_share_pct,
+                "keep_type_locations": list(self.allocation.keep_type_locations),
+            },
             "solver": {
                 "time_limit_s": self.solver.time_limit_s,
                 "rel_gap": self.solver.rel_gap,

@@ -9,8 +9,10 @@ changeover, so two blocks fit on one vehicle exactly when their intervals do not
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -300,6 +302,9 @@ class TripArrays:
     vehicle: np.ndarray  # index into the problem's vehicles, -1 if unknown
     locations: list[str]
     dropped_outside_period: int = 0
+    # code (TYPE_CODES) of the type of the vehicle that drove each trip today, -1 unknown
+    today_type: np.ndarray | None = None
+    draws: np.ndarray | None = None  # bike_draw of each trip id, computed when first needed
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -312,6 +317,10 @@ class TripTimes:
     start: np.ndarray
     end: np.ndarray
     km: np.ndarray
+
+
+TYPE_CODES = {VehicleType.BIKE: 0, VehicleType.EBIKE: 1, VehicleType.EV: 2, VehicleType.FOSSIL: 3}
+_BIKES = (TYPE_CODES[VehicleType.BIKE], TYPE_CODES[VehicleType.EBIKE])
 
 
 def trip_arrays(
@@ -330,6 +339,12 @@ def trip_arrays(
     )
     kept = [trips[i] for i in order.tolist()]
     end_epoch, end_local = time_figures([t.end for t in kept])
+    vehicle = np.fromiter(
+        (vehicle_index.get(t.vehicle_id, -1) if t.vehicle_id else -1 for t in kept),
+        np.int32,
+        len(kept),
+    )
+    type_of_vehicle = np.array([TYPE_CODES[v.type] for v in vehicles] + [-1], dtype=np.int8)
     return TripArrays(
         ids=[t.trip_id for t in kept],
         start=start_epoch[order],
@@ -338,13 +353,10 @@ def trip_arrays(
         local_start=start_local[order],
         local_end=end_local,
         location=np.fromiter((location_index[t.location] for t in kept), np.int32, len(kept)),
-        vehicle=np.fromiter(
-            (vehicle_index.get(t.vehicle_id, -1) if t.vehicle_id else -1 for t in kept),
-            np.int32,
-            len(kept),
-        ),
+        vehicle=vehicle,
         locations=locations,
         dropped_outside_period=len(trips) - len(kept),
+        today_type=type_of_vehicle[vehicle],  # index -1 is the "unknown" entry
     )
 
 
@@ -375,8 +387,51 @@ def in_one_window(
     return ok
 
 
+def bike_draw(trip_id: str) -> int:
+    """A trip's fixed draw in [0, 2**64): the first 8 bytes of BLAKE2b of its UTF-8 id, read
+    big-endian. Never Python's hash(), which changes from process to process."""
+    return int.from_bytes(hashlib.blake2b(trip_id.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def bike_acceptable(trips: TripArrays, params: Parameters) -> np.ndarray:
+    """Trips staff will in practice ride if a bike or e-bike could do them: those ridden
+    today, and those whose draw / 2**64 is below `allocation.bike_share_pct` / 100 (exact
+    arithmetic). A trip's answer depends on its own id only, not on order or other trips."""
+    share = params.allocation.bike_share_pct
+    rode_today = np.isin(trips.today_type, _BIKES)
+    if share >= 100:
+        return np.ones(len(trips), dtype=bool)
+    if share <= 0:
+        return rode_today
+    if trips.draws is None:
+        trips.draws = np.fromiter((bike_draw(t) for t in trips.ids), np.uint64, len(trips))
+    # draw / 2**64 < share / 100  <=>  draw < share * 2**64 / 100  <=>  draw < ceil(that)
+    threshold = -(-(Fraction(share) * 2**64) // 100)
+    return rode_today | (trips.draws < np.uint64(threshold))
+
+
+def keep_type_allowed(trips: TripArrays, group: Group, params: Parameters) -> np.ndarray:
+    """At `allocation.keep_type_locations` (the trip's home location), only a vehicle of the
+    type that drove the trip today may drive it; trips of an unknown vehicle are free."""
+    names = [x for x in params.allocation.keep_type_locations if x in trips.locations]
+    if not names:
+        return np.ones(len(trips), dtype=bool)
+    at = np.isin(trips.location, [trips.locations.index(x) for x in names])
+    other_type = (trips.today_type >= 0) & (trips.today_type != TYPE_CODES[group.type])
+    return ~(at & other_type)
+
+
 def trip_eligibility(trips: TripArrays, group: Group, params: Parameters) -> np.ndarray:
-    """Which trips a vehicle of `group` may drive, trip by trip (limits inclusive)."""
+    """Which trips a vehicle of `group` may drive, trip by trip (limits inclusive): what the
+    vehicle can do, for bikes only trips staff will ride, and the keep-type rule."""
+    ok = vehicle_limits(trips, group, params)
+    if group.type in (VehicleType.BIKE, VehicleType.EBIKE):
+        ok &= bike_acceptable(trips, params)
+    return ok & keep_type_allowed(trips, group, params)
+
+
+def vehicle_limits(trips: TripArrays, group: Group, params: Parameters) -> np.ndarray:
+    """What a vehicle of `group` can physically do: EV range; bike km, speed and windows."""
     n = len(trips)
     if group.type == VehicleType.FOSSIL:
         return np.ones(n, dtype=bool)
@@ -620,6 +675,13 @@ def prepare(problem: Problem) -> Prepared:
         warnings.append(
             f"{unknown} ture har et ukendt køretøj; i dag-billedet regnes de som kørt i egen bil"
         )
+    known = set(locations) | {loc for pool in params.pools for loc in pool}
+    for name in params.allocation.keep_type_locations:
+        if name not in known:
+            raise EngineError(
+                f"parameters: allocation.keep_type_locations: ukendt lokation {name!r}"
+                f" (kendte: {', '.join(sorted(known))})"
+            )
     pools_of: dict[str, tuple[str, ...]] = {}
     for pool in params.pools:
         for loc in pool:

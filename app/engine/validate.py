@@ -11,6 +11,7 @@ types and, through the problem, the parameter values), so a bug there cannot hid
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -61,6 +62,8 @@ class Settings:
     shifts: dict[str, tuple[tuple[int, int], ...]]
     pools: tuple[frozenset[str], ...]
     rel_gap: float
+    bike_share_pct: float = 100.0
+    keep_type_locations: frozenset[str] = frozenset()
 
     @property
     def period_days(self) -> int:
@@ -105,6 +108,7 @@ def read_settings(problem: Any, result: Result | None = None) -> Settings:
         for kind, key in ((VehicleType.BIKE, "bike"), (VehicleType.EBIKE, "ebike"))
     }
     unserved = values["unserved"]
+    allocation = values.get("allocation") or Parameters().to_dict()["allocation"]
     return Settings(
         period_start=date.fromisoformat(str(start)),
         period_end=period_end,
@@ -128,6 +132,8 @@ def read_settings(problem: Any, result: Result | None = None) -> Settings:
         },
         pools=tuple(frozenset(p) for p in (values.get("pools") or []) if p),
         rel_gap=float((values.get("solver") or {}).get("rel_gap", 0.001)),
+        bike_share_pct=float(allocation["bike_share_pct"]),
+        keep_type_locations=frozenset(allocation["keep_type_locations"]),
     )
 
 
@@ -352,8 +358,26 @@ def derated_range_km(group: Group, settings: Settings) -> float:
     return group.range_km * (1.0 - settings.ev_derating_pct / 100.0)
 
 
-def ineligibility(trip: Trip, group: Group, settings: Settings) -> str | None:
-    """Why the group may not serve the trip, or None if it may."""
+def share_draw(trip_id: str) -> int:
+    """The spec's fixed draw of a trip: BLAKE2b with an 8-byte digest of the UTF-8 trip id,
+    as a big-endian unsigned number in [0, 2**64)."""
+    return int.from_bytes(hashlib.blake2b(trip_id.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def staff_would_ride(trip: Trip, today_type: VehicleType | None, share_pct: float) -> bool:
+    """A bike-eligible trip counts as ridden if it was ridden today or if its draw / 2**64
+    lies below share / 100 (compared exactly: 100 * draw < share * 2**64 in Python's exact
+    int-float comparison)."""
+    if today_type in (VehicleType.BIKE, VehicleType.EBIKE) or share_pct >= 100:
+        return True
+    return 100 * share_draw(trip.trip_id) < share_pct * 2.0**64
+
+
+def ineligibility(
+    trip: Trip, group: Group, settings: Settings, today_type: VehicleType | None = None
+) -> str | None:
+    """Why the group may not serve the trip, or None if it may. `today_type` is the type of
+    the vehicle that drove the trip today (None: no vehicle or one not in the register)."""
     if trip.location not in group.pool:
         return f"location {trip.location!r} is not in pool {'+'.join(sorted(group.pool))}"
     if group.type == VehicleType.EV:
@@ -373,6 +397,23 @@ def ineligibility(trip: Trip, group: Group, settings: Settings) -> str | None:
                 f"{trip.distance_km} km at {rule.speed_kmh} km/h needs {needed:.1f} min,"
                 f" the trip lasts {duration:.1f} min"
             )
+        if not staff_would_ride(trip, today_type, settings.bike_share_pct):
+            return (
+                f"not among the {settings.bike_share_pct:g} % of bike-eligible trips staff"
+                f" will ride (allocation.bike_share_pct; draw"
+                f" {share_draw(trip.trip_id) / 2**64:.4f}, today on"
+                f" {trip.vehicle_id or 'no known vehicle'})"
+            )
+    if (
+        trip.location in settings.keep_type_locations
+        and today_type is not None
+        and VehicleType(group.type) != today_type
+    ):
+        return (
+            f"location {trip.location!r} keeps today's vehicle type"
+            f" (allocation.keep_type_locations): driven today by {trip.vehicle_id}"
+            f" ({today_type}), not by a {group.type}"
+        )
     return None
 
 
@@ -476,7 +517,8 @@ def validate(problem: Any, result: Result, *, check_bounds: bool | None = None) 
         if vehicle is not None and tid in in_period:
             served[vehicle].append(in_period[tid])
 
-    check_eligibility(served, vehicle_group, settings, messages)
+    today_types = {v.vehicle_id: VehicleType(v.type) for v in problem.vehicles}
+    check_eligibility(served, vehicle_group, settings, messages, today_types)
     check_timing_and_shifts(problem, served, in_period, result, settings, messages)
     check_ev_energy(served, vehicle_group, settings, messages)
     check_counts(served, vehicle_group, index, result, messages, check_bounds)
@@ -581,13 +623,16 @@ def check_eligibility(
     vehicle_group: dict[str, tuple[tuple[str, str], Group]],
     settings: Settings,
     messages: Messages,
+    today_types: dict[str, VehicleType] | None = None,
 ) -> None:
+    today_types = today_types or {}
     for name, trips in served.items():
         if name not in vehicle_group:
             continue
         group = vehicle_group[name][1]
         for trip in trips:
-            why = ineligibility(trip, group, settings)
+            today = today_types.get(trip.vehicle_id) if trip.vehicle_id is not None else None
+            why = ineligibility(trip, group, settings, today)
             if why:
                 messages.add("eligibility", f"trip {trip.trip_id} on {name}: {why}")
 

@@ -1,8 +1,8 @@
 """The engine's optimum equals a brute-force optimum computed straight from the spec.
 
-On tiny instances (40 seeded random ones with up to 8 trips and 3 vehicle groups, plus
-handpicked edge cases) we enumerate every assignment of the units (trips, or shift blocks)
-to a group or to "unserved". For each group the number of
+On tiny instances (40 seeded random ones with up to 8 trips and 3 vehicle groups, 24 more
+that vary the allocation settings, plus handpicked edge cases) we enumerate every assignment
+of the units (trips, or shift blocks) to a group or to "unserved". For each group the number of
 vehicles a set of units needs is found by trying every way to split them into vehicle chains
 (timing with changeover, and the EV battery with recharging at long stops), not by the
 interval-graph shortcut the engine uses. The counts follow: for `optimise` the cheapest
@@ -11,17 +11,24 @@ objective is computed here from the spec's formulas, independently of the engine
 validator; every engine result is also run through the validator. CO2e targets (least
 money) and budgets (least CO2e) are checked the same way over the same enumeration.
 
+Eligibility includes the allocation settings, computed here from their definition: a bike
+or e-bike takes a trip only if staff would ride it (ridden today, or the trip's BLAKE2b draw
+below the share, compared as fractions), and at a keep-type location only a vehicle of the
+type that drove the trip today may take it.
+
 The solver runs with rel_gap 0, so the engine must also prove its optimum (status optimal).
 Findings are written up in tests/engine/FINDINGS.md.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -30,7 +37,7 @@ import pytest
 
 import app.engine as engine
 import app.engine.solve as engine_solve
-from app.engine.parameters import Parameters
+from app.engine.parameters import AllocationSettings, Parameters
 from app.engine.types import (
     CandidateModel,
     FleetCount,
@@ -158,7 +165,23 @@ def per_km(v: Vehicle | CandidateModel) -> float:
     return 0.0
 
 
-def trip_eligible(trip: Trip, group: BruteGroup, params: Parameters) -> bool:
+def staff_ride(trip: Trip, today: VehicleType | None, params: Parameters) -> bool:
+    """Ridden today, or the first 8 bytes of BLAKE2b(trip id), as a fraction of 2**64,
+    below the share."""
+    if today in (VehicleType.BIKE, VehicleType.EBIKE):
+        return True
+    digest = hashlib.blake2b(trip.trip_id.encode("utf-8"), digest_size=8).digest()
+    draw = Fraction(int.from_bytes(digest, "big"), 2**64)
+    return draw < Fraction(params.allocation.bike_share_pct) / 100
+
+
+def trip_eligible(
+    trip: Trip, group: BruteGroup, params: Parameters, today: VehicleType | None = None
+) -> bool:
+    """`today`: the type of the vehicle that drove the trip (None: unknown vehicle)."""
+    keep = params.allocation.keep_type_locations
+    if trip.location in keep and today is not None and group.type != today:
+        return False
     if group.type == VehicleType.FOSSIL:
         return True
     if group.type == VehicleType.EV:
@@ -175,6 +198,7 @@ def trip_eligible(trip: Trip, group: BruteGroup, params: Parameters) -> bool:
         trip.distance_km <= bike.max_km
         and trip.distance_km / bike.speed_kmh * 60 <= minutes + 1e-9
         and in_window
+        and staff_ride(trip, today, params)
     )
 
 
@@ -248,12 +272,16 @@ def chain_fits(units: list[Unit], group: BruteGroup, params: Parameters) -> bool
     return True
 
 
-def vehicles_needed(units: list[Unit], group: BruteGroup, params: Parameters) -> np.ndarray:
+def vehicles_needed(
+    units: list[Unit], group: BruteGroup, params: Parameters, today: dict[str, VehicleType]
+) -> np.ndarray:
     """For every subset (bit mask) of units: the fewest vehicles of `group`, inf if any is
-    ineligible. Tries every split into chains (dynamic programming over subsets)."""
+    ineligible (a unit is eligible only if all its trips are). Tries every split into
+    chains (dynamic programming over subsets). `today`: vehicle id -> type."""
     n = len(units)
     eligible = [
-        u.pool == group.pool and all(trip_eligible(t, group, params) for t in u.trips)
+        u.pool == group.pool
+        and all(trip_eligible(t, group, params, today.get(t.vehicle_id)) for t in u.trips)
         for u in units
     ]
     fits = np.zeros(1 << n, dtype=bool)
@@ -336,7 +364,8 @@ def enumerate_outcomes(problem: Problem, counts: dict[int, int] | None = None) -
             amount = km * group.per_km
             money[u, 1 + g] = amount * price.get(group.fuel, 0)
             kg[u, 1 + g] = amount * factor.get(group.fuel, 0)
-    needed = [vehicles_needed(units, group, params) for group in groups]
+    today = {v.vehicle_id: v.type for v in problem.vehicles}
+    needed = [vehicles_needed(units, group, params, today) for group in groups]
 
     assignments = list(itertools.product(range(k + 1), repeat=n))
     choice = np.array(assignments, dtype=np.int64).reshape(len(assignments), n)
@@ -626,6 +655,74 @@ def test_optimise_day_by_day_matches_brute_force(seed, monkeypatch):
     check_optimise(random_problem(seed))
 
 
+# ---------------------------------------------------------------------------- allocation
+# Seeded instances for the allocation settings: every seed's trips get their own ids (so the
+# draws differ), at least one bike or e-bike group when the enumeration stays small, and one
+# of six settings: share 0 %, 50 % or 100 %, each with keep-type off and on.
+ALLOCATION_SEEDS = range(24)
+SHARES = (0, 50, 100)
+
+
+def allocation_problem(seed: int) -> Problem:
+    rng = random.Random(seed + 7000)
+    base = random_problem(seed + 100)
+    share, keep = SHARES[seed % 3], seed % 6 >= 3
+    locations = sorted({t.location for t in base.trips} | {v.location for v in base.vehicles})
+    keep_at = [loc for loc in locations if rng.random() < 0.7] or locations[:1] if keep else []
+    trips = [replace(t, trip_id=f"s{seed}-{t.trip_id}") for t in base.trips]
+    candidates = list(base.candidates)
+    bikes = (VehicleType.BIKE, VehicleType.EBIKE)
+    if not any(x.type in bikes for x in [*base.vehicles, *candidates]):
+        spec = FLEET_MENU[rng.choice([4, 5])]
+        extra = [*candidates, make_candidate("cykel", spec, rng.choice([None, 1]))]
+        trial = Problem(trips, base.vehicles, extra, base.parameters)
+        k = len(brute_groups(trial, base.parameters, BASE_DAY))
+        if (k + 1) ** len(trips) <= 400_000:
+            candidates = extra
+    parameters = replace(
+        base.parameters, allocation=AllocationSettings(float(share), tuple(keep_at))
+    )
+    return Problem(trips, base.vehicles, candidates, parameters)
+
+
+# Open engine finding, not about allocation (the same instance fails with the allocation
+# settings off): two Zoes (56 km derated range, 60 min to recharge) and four 47-51 km trips;
+# the EV energy re-plan leaves a longer trip to own cars than needed, status "feasible"
+# with gap 31 % (engine 236,251 DKK, brute force 165,712 DKK). Strict: passes once fixed.
+EV_ENERGY_OPEN = pytest.mark.xfail(
+    strict=True, reason="EV energy re-plan is not optimal here (open finding, see comment)"
+)
+ALLOCATION_OPTIMISE_SEEDS = [
+    pytest.param(seed, marks=EV_ENERGY_OPEN) if seed == 5 else seed for seed in ALLOCATION_SEEDS
+]
+
+
+@pytest.mark.parametrize("seed", ALLOCATION_OPTIMISE_SEEDS)
+@requires_engine
+def test_allocation_optimise_matches_brute_force(seed):
+    check_optimise(allocation_problem(seed))
+
+
+@pytest.mark.parametrize("seed", ALLOCATION_SEEDS)
+@requires_engine
+def test_allocation_simulate_matches_brute_force(seed):
+    check_simulate(allocation_problem(seed), seed + 500)
+
+
+def test_allocation_instances_cover_every_setting():
+    """The seeds above really exercise each setting, with bikes and keep-type bites."""
+    settings = set()
+    bike_groups = 0
+    for seed in ALLOCATION_SEEDS:
+        problem = allocation_problem(seed)
+        allocation = problem.parameters.allocation
+        settings.add((allocation.bike_share_pct, bool(allocation.keep_type_locations)))
+        groups = brute_groups(problem, problem.parameters, BASE_DAY)
+        bike_groups += any(g.type in (VehicleType.BIKE, VehicleType.EBIKE) for g in groups)
+    assert settings == {(float(s), k) for s in SHARES for k in (False, True)}
+    assert bike_groups >= len(ALLOCATION_SEEDS) * 3 // 4
+
+
 # ---------------------------------------------------------------------------- edge cases
 YARIS, DIESEL, ZOE, ID3, BIKE, EBIKE = FLEET_MENU
 LOCKED = date(2027, 12, 31)
@@ -755,6 +852,43 @@ def edge_cases() -> dict[str, Problem]:
             pools=[["Nord", "Syd"]],
             co2_value_dkk_per_t=6000,
         ),
+        # Draws of the ids at share 50 %: "a" 0.254 and "c" 0.216 are ridden, "b" 0.517 not.
+        # A car's shift block goes to the bike candidate only if every trip in it is ridden.
+        "share_shift_block_not_all_ridden": edge_problem(
+            [t("a", "A", "07:30", "08:00", 5), t("b", "A", "09:00", "09:30", 5)],
+            [make_vehicle("A", "Nord", YARIS)],
+            [make_candidate("cykel", BIKE, None)],
+            shifts={"Nord": [["07:00", "15:00"], ["15:00", "23:00"], ["23:00", "07:00"]]},
+            unserved={"must_serve_above_km": 4},
+            allocation={"bike_share_pct": 50},
+        ),
+        "share_shift_block_all_ridden": edge_problem(
+            [t("a", "A", "07:30", "08:00", 5), t("c", "A", "09:00", "09:30", 5)],
+            [make_vehicle("A", "Nord", YARIS)],
+            [make_candidate("cykel", BIKE, None)],
+            shifts={"Nord": [["07:00", "15:00"], ["15:00", "23:00"], ["23:00", "07:00"]]},
+            unserved={"must_serve_above_km": 4},
+            allocation={"bike_share_pct": 50},
+        ),
+        # Share 0 %: only the trip ridden today ("b", by bike B) may go to a bike; the two
+        # overlap, so the Yaris cannot do both.
+        "share_zero_keeps_todays_bike_trips": edge_problem(
+            [t("a", "A", "08:00", "08:30", 5), t("b", "B", "08:00", "08:30", 5)],
+            [make_vehicle("A", "Nord", YARIS), make_vehicle("B", "Nord", BIKE)],
+            [make_candidate("cykel", BIKE, None)],
+            unserved={"must_serve_above_km": 4},
+            allocation={"bike_share_pct": 0},
+        ),
+        # Pooled, keep-type at Nord only: Nord's car trip "a" stays in a car, Syd's car trip
+        # "c" may go to the bike (both would be ridden at 50 %).
+        "keep_type_follows_home_location": edge_problem(
+            [t("a", "N", "08:00", "08:30", 5), t("c", "S", "08:00", "08:30", 5, "Syd")],
+            [make_vehicle("N", "Nord", YARIS), make_vehicle("S", "Syd", YARIS)],
+            [make_candidate("cykel", BIKE, None)],
+            pools=[["Nord", "Syd"]],
+            unserved={"must_serve_above_km": 4},
+            allocation={"bike_share_pct": 50, "keep_type_locations": ["Nord"]},
+        ),
         # A very high CO2 value makes the EV candidate worth its higher fixed cost.
         "co2_value_prefers_ev": edge_problem(
             [t(f"x{i}", "A", f"{8 + i}:00", f"{8 + i}:50", 50) for i in range(4)],
@@ -805,6 +939,14 @@ def test_brute_force_itself_on_hand_computed_cases():
     assert math.isinf(brute_force(EDGE_CASES["unserved_rules"], {0: 1, 1: 0})[0].objective)
     best = brute_force(EDGE_CASES["unserved_rules"])[0]
     assert best.counts == (1, 1) and best.unserved == 1
+    # Groups: (Yaris A, bike candidate). A bike costs 2,500 a year, a Yaris 47,000.
+    assert brute_force(EDGE_CASES["share_shift_block_not_all_ridden"])[0].counts == (1, 0)
+    assert brute_force(EDGE_CASES["share_shift_block_all_ridden"])[0].counts == (0, 1)
+    # (Yaris A, bike B, bike candidate): "a" needs the Yaris, "b" keeps its bike.
+    assert brute_force(EDGE_CASES["share_zero_keeps_todays_bike_trips"])[0].counts == (1, 1, 0)
+    # (Yaris N, Yaris S, bike candidate): one Yaris for "a", the bike for "c".
+    best = brute_force(EDGE_CASES["keep_type_follows_home_location"])[0]
+    assert sum(best.counts[:2]) == 1 and best.counts[2] == 1 and best.unserved == 0
 
 
 # ---------------------------------------------------------------------------- targets

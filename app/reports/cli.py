@@ -21,7 +21,7 @@ report_cli = AppGroup("report", help="Build decision reports (PDF).")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 def build_command(scenario_id, alternative_ids, baseline, title, out: Path) -> None:
     """Write the PDF of a finished scenario (texts drafted automatically)."""
-    from app.reports.service import branding, logo_path
+    from app.reports.service import branding, check_request, logo_path
 
     brand = branding()
     request = ReportRequest(
@@ -35,6 +35,7 @@ def build_command(scenario_id, alternative_ids, baseline, title, out: Path) -> N
         made_on=utcnow().astimezone(LOCAL_TZ).date(),
     )
     try:
+        check_request(request)  # before anything is written: no half-made file
         built = build_report(request)
     except ReportError as error:
         raise click.ClickException(str(error)) from error

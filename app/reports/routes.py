@@ -57,17 +57,23 @@ def new():
                 max_alternatives=MAX_ALTERNATIVES,
             ), 400  # fmt: skip
         return redirect(url_for("reports.show", report_id=report.id))
+    chosen = request.args.get("scenarie", type=int)
+    refused = None
+    if chosen is not None and chosen not in {s.id for s in scenarios}:
+        try:
+            service.reportable(chosen)
+        except ReportError as error:
+            refused = str(error)
     return render_template(
         "reports/new.html",
         scenarios=scenarios,
-        chosen=request.args.get("scenarie", type=int),
+        chosen=chosen,
+        refused=refused,
         max_alternatives=MAX_ALTERNATIVES,
     )
 
 
-@bp.get("/<int:report_id>")
-def show(report_id: int):
-    report = _report(report_id)
+def _show_page(report: Report, refused: str | None = None):
     status = service.shown_status(report)
     editable = status in EDITABLE and current_user.has_role(Role.PLANNER)
     return render_template(
@@ -79,7 +85,13 @@ def show(report_id: int):
         sections=OPTIONAL_SECTIONS,
         scenarios=service.finished_scenarios() if editable else [],
         max_alternatives=MAX_ALTERNATIVES,
+        refused=refused,
     )
+
+
+@bp.get("/<int:report_id>")
+def show(report_id: int):
+    return _show_page(_report(report_id))
 
 
 def _editable(report: Report) -> Report:
@@ -111,7 +123,11 @@ def update(report_id: int):
 def make_pdf(report_id: int):
     report = _editable(_report(report_id))
     service.update_draft(report, request.form)
-    service.start_pdf(report, current_user)
+    try:
+        service.start_pdf(report, current_user)
+    except ReportError as error:
+        # The draft's texts are saved; no job is queued and the report stays a draft.
+        return _show_page(report, refused=str(error)), 409
     return redirect(url_for("reports.show", report_id=report.id))
 
 

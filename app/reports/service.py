@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.audit import record
 from app.extensions import db
@@ -26,6 +26,7 @@ from reports.builder import (
     render_html,
     report_context,
 )
+from reports.facts import not_reportable_reason
 
 BRANDING_KEY = "report_branding"
 LOGO_MAX_BYTES = 1024 * 1024
@@ -137,15 +138,43 @@ def remove_logo(user) -> None:
 
 
 def finished_scenarios() -> list[Scenario]:
-    """Scenarios whose latest run finished, newest first (the report can be made from them)."""
-    scenarios = db.session.scalars(
-        select(Scenario)
-        .join(ScenarioRun, ScenarioRun.scenario_id == Scenario.id)
-        .where(ScenarioRun.status == "finished")
-        .distinct()
-        .order_by(Scenario.id.desc())
+    """Scenarios a report can be made from, newest first: the latest run has a valid plan
+    compared like for like with today's fleet (see reports.facts.not_reportable_reason).
+
+    Ids first, then the rows: DISTINCT over rows with JSON columns fails on PostgreSQL
+    ("could not identify an equality operator for type json").
+    """
+    latest = select(func.max(ScenarioRun.id)).group_by(ScenarioRun.scenario_id)
+    ids = db.session.scalars(
+        select(ScenarioRun.scenario_id).where(
+            ScenarioRun.id.in_(latest), ScenarioRun.status == "finished"
+        )
     ).all()
-    return [s for s in scenarios if s.latest_run is not None and s.latest_run.status == "finished"]
+    if not ids:
+        return []
+    scenarios = db.session.scalars(
+        select(Scenario).where(Scenario.id.in_(ids)).order_by(Scenario.id.desc())
+    ).all()
+    return [s for s in scenarios if not_reportable_reason(s, s.latest_run) is None]
+
+
+def reportable(scenario_id: int) -> Scenario:
+    """The scenario if a report may be made from its latest run; ReportError (Danish) if not:
+    no valid plan (failed, unreachable target), not finished, or run before the like-for-like
+    comparison existed."""
+    scenario = db.session.get(Scenario, scenario_id)
+    if scenario is None:
+        raise ReportError(f"Scenarie {scenario_id} findes ikke.")
+    reason = not_reportable_reason(scenario, scenario.latest_run)
+    if reason:
+        raise ReportError(reason)
+    return scenario
+
+
+def check_request(request: ReportRequest) -> None:
+    """Refuse a report whose recommended scenario or any alternative may not be reported."""
+    for scenario_id in dict.fromkeys([request.scenario_id, *request.alternative_ids]):
+        reportable(scenario_id)
 
 
 def _names(ids: list[int]) -> dict[str, str]:
@@ -159,6 +188,7 @@ def create_draft(scenario_id: int, alternative_ids: list[int], include_baseline:
     if len(alternative_ids) > MAX_ALTERNATIVES:
         raise ReportError(f"Vælg højst {MAX_ALTERNATIVES} alternativer.")
     request = ReportRequest(scenario_id, alternative_ids, include_baseline)
+    check_request(request)
     facts, _ = load_facts(request)
     brand = branding()
     report = Report(
@@ -219,7 +249,9 @@ def update_draft(report: Report, form) -> None:
 
 
 def redraft_texts(report: Report) -> None:
-    facts, _ = load_facts(request_for(report))
+    request = request_for(report)
+    check_request(request)
+    facts, _ = load_facts(request)
     report.texts = drafts(facts)
     db.session.commit()
 
@@ -248,6 +280,7 @@ def request_for(report: Report) -> ReportRequest:
 def preview_html(report: Report, asset_url, logo_url: str | None) -> str:
     """The report as HTML for the browser (the same template the PDF is printed from)."""
     request = request_for(report)
+    check_request(request)
     facts, alternatives = load_facts(request)
     context = report_context(request, facts, alternatives)
     return render_html(context, asset_url, logo_url if request.logo_path else None)
@@ -261,8 +294,10 @@ def reports_dir() -> Path:
 
 
 def start_pdf(report: Report, user):
+    """Queue the PDF job; ReportError (nothing changed) if the scenario may not be reported."""
     from app.jobs.service import enqueue
 
+    check_request(request_for(report))
     report.status = "queued"
     report.error = None
     db.session.commit()

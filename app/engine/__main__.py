@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{t.unserved_trips} ture i egen bil" + (f"; {result.message}" if result.message else ""),
         file=sys.stderr,
     )
-    return 0 if result.status in ("optimal", "time_limit") else 1
+    return 0 if result.status in ("optimal", "feasible") else 1
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from app.engine.types import (
     FleetLine,
     Problem,
     Result,
+    TargetOutcome,
     Totals,
     VehicleType,
 )
@@ -32,7 +33,10 @@ ALTERNATIVE_CO2_PRICES = (0.0, 750.0, 1500.0, 3000.0, 6000.0, 12000.0)
 # Highest CO2 price tried when pricing a CO2e target or a budget.
 MAX_TARGET_CO2_PRICE = 1e8
 TARGET_BISECTION_STEPS = 10
-# A CO2 price so high that CO2e dominates money (budget: least CO2e, money breaks ties).
+# One pool up to this many blocks: a CO2e cap or budget is a constraint of the MILP, solved
+# exactly in seconds. Larger scopes price CO2e instead (see `_TargetSearch`).
+EXACT_TARGET_MAX_BLOCKS = 3000
+# The CO2 price of the exact budget model: CO2e dominates, money breaks ties.
 LEAST_CO2E_PRICE = 1e8
 # Re-solves of a pool after the EV energy check rejected blocks of the plan.
 ENERGY_RESOLVE_ROUNDS = 3
@@ -182,6 +186,12 @@ class FleetSolution:
     group_counts: list[list[int]] = field(default_factory=list)
     fixed_counts: list[list[int]] | None = None
     caps: list = field(default_factory=list)
+
+    @property
+    def has_plan(self) -> bool:
+        """Every pool has an assignment (a pool cut short before any leaves its trips
+        nowhere: that is no plan, not a plan with every trip in an own car)."""
+        return all(outcome.objective is not None for _, _, outcome in self.pools)
 
 
 def _split_counts(
@@ -569,8 +579,22 @@ def _finish(
     base: Result,
     can_add: bool,
     report_bound: bool = True,
+    pct: int = 90,
 ) -> Result:
-    run.report(90, "Laver køreplan")
+    if sol.status not in ("infeasible", "error") and not sol.has_plan:
+        result = Result(
+            operation=operation,
+            status="time_limit",
+            message=" ".join(sol.messages)
+            or "Tidsgrænsen nåedes, før alle puljer havde en gyldig plan.",
+            parameters=prepared.params.to_dict(),
+            baseline=base.totals,
+            fleet=base.fleet,
+            plan=dict.fromkeys(prepared.trips.ids),
+            warnings=list(prepared.warnings),
+        )
+        return result
+    run.report(pct, "Laver køreplan")
     t0 = time.perf_counter()
     planned = _plan(prepared, sol, can_add, run)
     run.add("plan", time.perf_counter() - t0)
@@ -604,6 +628,9 @@ def _finish(
     else:
         result.gap = sol.max_gap
     rel_gap = prepared.params.solver.rel_gap
+    if result.status == "time_limit":
+        # every pool has a valid plan; the time limit only stopped the proof
+        result.status = "feasible"
     if result.status == "optimal" and result.gap is not None and result.gap > rel_gap + 1e-9:
         # e.g. the EV energy re-plan: valid, but the bound no longer proves optimality
         result.status = "feasible"
@@ -653,6 +680,28 @@ def _fixed_counts(prepared: Prepared, counts: list[FleetCount]) -> list[list[int
     return fixed
 
 
+def _today_counts(prepared: Prepared) -> list[list[int]]:
+    return [[g.current for g in pool.groups] for pool in prepared.pools]
+
+
+def _replanned_solution(prepared: Prepared, run: _Run, pct_range: tuple[int, int]):
+    """Today's fleet, same counts per group and pool, with the trips planned by the engine's
+    rules: the like-for-like reference for a fleet change (what sharing alone gives)."""
+    price = prepared.params.co2_value_dkk_per_t
+    return _solve_all(prepared, price, _today_counts(prepared), run, pct_range)
+
+
+def _finish_replanned(prepared: Prepared, sol: FleetSolution, run: _Run, base: Result) -> Result:
+    # today's fleet is fixed: the plan may not add vehicles, exactly as in a simulation
+    return _finish("simulate", prepared, sol, run, base, can_add=False, pct=88)
+
+
+def _usable_totals(result: Result) -> Totals | None:
+    """A result's totals, or None when it has no plan (e.g. a must-serve trip no vehicle of
+    today's fleet can take): zero totals would read as a fleet that costs nothing."""
+    return None if result.status in ("infeasible", "error") else result.totals
+
+
 def simulate(
     problem: Problem,
     counts: list[FleetCount],
@@ -660,14 +709,23 @@ def simulate(
     progress: Callable[[int, str], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
 ) -> Result:
-    """The cheapest assignment of the trips to the given fleet (counts fixed)."""
+    """The cheapest assignment of the trips to the given fleet (counts fixed), with today's
+    fleet planned by the same rules as its reference (`Result.replanned`)."""
     prepared, run, base = _prepare_run(problem, progress, should_cancel)
     try:
         fixed = _fixed_counts(prepared, counts)
-        sol = _solve_all(prepared, prepared.params.co2_value_dkk_per_t, fixed, run, (10, 85))
+        no_change = fixed == _today_counts(prepared)
+        price = prepared.params.co2_value_dkk_per_t
+        sol = _solve_all(prepared, price, fixed, run, (10, 85 if no_change else 50))
+        today = None if no_change else _replanned_solution(prepared, run, (50, 85))
     finally:
         run.close()
     result = _finish("simulate", prepared, sol, run, base, can_add=False)
+    if no_change:
+        # the same counts are the same computation: the fleet-change effect is exactly 0
+        result.replanned = replace(result.totals)
+    else:
+        result.replanned = _usable_totals(_finish_replanned(prepared, today, run, base))
     result.timings_s = dict(run.timings)
     run.report(100, "Færdig")
     return result
@@ -764,115 +822,338 @@ def _alternatives(
     return out, warnings
 
 
-def _price_target(
-    prepared: Prepared,
-    run: _Run,
-    feasible: Callable[[Totals], bool],
-    want_high_price: bool,
-) -> tuple[FleetSolution | None, FleetSolution]:
-    """Several pools: bisection on a CO2 price (one price for all pools, because a single
-    constraint over all pools made HiGHS stall). Returns (best feasible, far end)."""
+@dataclass(slots=True)
+class _PricePoint:
+    """All pools solved at one CO2 price, with the totals of the model's assignment."""
 
-    def solve_at(price: float) -> tuple[FleetSolution, bool]:
-        # the CO2 price only enters the objective; totals stay at the parameters' value
-        sol = _solve_all(prepared, price, None, run, (20, 80))
-        ok = sol.status in ("optimal", "time_limit") and feasible(_assignment_totals(prepared, sol))
-        return sol, ok
+    price: float
+    sol: FleetSolution
+    totals: Totals
 
-    low_sol, low_ok = solve_at(0.0)
-    if not want_high_price and not low_ok:
-        return None, low_sol  # even the cheapest fleet breaks the budget
-    if want_high_price and low_ok:
-        return low_sol, low_sol
-    high_sol, high_ok = solve_at(MAX_TARGET_CO2_PRICE)
-    if want_high_price and not high_ok:
-        return None, high_sol  # even the greenest fleet misses the CO2e target
-    if not want_high_price and high_ok:
-        return high_sol, high_sol
-    lo, hi = 0.0, MAX_TARGET_CO2_PRICE
-    best = high_sol if want_high_price else low_sol
-    for _ in range(TARGET_BISECTION_STEPS):
-        if time.monotonic() > run.deadline - 2.0:
-            break
-        mid = (lo * hi) ** 0.5 if lo > 0 else hi / 1000.0
-        sol, ok = solve_at(mid)
-        # a CO2e target wants the lowest price that meets it; a budget the highest
-        if want_high_price:
-            if ok:
-                hi, best = mid, sol
-            else:
-                lo = mid
-        elif ok:
-            lo, best = mid, sol
+    @property
+    def money(self) -> float:
+        """What a CO2e target minimises: money spent plus the unserved-trip penalty."""
+        return self.totals.yearly_cost_dkk + self.totals.unserved_penalty_dkk
+
+    @property
+    def co2e(self) -> float:
+        return self.totals.co2e_t
+
+    @property
+    def usable(self) -> bool:
+        return self.sol.status in ("optimal", "feasible", "time_limit") and self.sol.has_plan
+
+
+@dataclass(slots=True)
+class _TargetSearch:
+    """The Lagrangian search for a CO2e cap or a budget: one CO2 price for all pools.
+
+    A CO2e cap inside the model couples every day and pool, so the decomposition by days
+    and pools no longer applies and HiGHS stalls (a year of one pooled area ran into its
+    time limit). Pricing CO2e keeps the model separable: for a CO2e cap C the cheapest
+    fleet at price p costs at least `bound(p) - p * C` for every p, so each solve both
+    tries a fleet and proves a lower bound; for a budget B the least CO2e is at least
+    `(bound(p) - B) / p`. The next price is where the two bracketing fleets cost the same
+    (the kink of the dual function), which finds the binding price in a few solves."""
+
+    kind: str  # co2e | budget
+    limit: float
+    points: list[_PricePoint] = field(default_factory=list)
+    best: _PricePoint | None = None
+    lower_bound: float | None = None
+    bound_valid: bool = True
+    exact: bool = False  # the limit was a constraint of the MILP: its own gap stands
+
+    def meets(self, point: _PricePoint) -> bool:
+        if self.kind == "co2e":
+            return point.co2e <= self.limit + 1e-9
+        return point.totals.yearly_cost_dkk <= self.limit + 1e-6
+
+    def value(self, point: _PricePoint) -> float:
+        """What the search minimises among fleets that meet the limit."""
+        return point.money if self.kind == "co2e" else point.co2e
+
+    def add(self, point: _PricePoint) -> None:
+        self.points.append(point)
+        if not point.usable:
+            return
+        if self.meets(point) and (self.best is None or self.value(point) < self.value(self.best)):
+            self.best = point
+        bound = point.sol.bound
+        if bound is None or not self.bound_valid:
+            return
+        if self.kind == "co2e":
+            candidate = bound - point.price * self.limit
+        elif point.price > 0:
+            candidate = (bound - self.limit) / point.price
         else:
-            hi = mid
-    return best, best
+            return
+        self.lower_bound = (
+            candidate if self.lower_bound is None else max(self.lower_bound, candidate)
+        )
+
+    @property
+    def gap(self) -> float | None:
+        if self.best is None or self.lower_bound is None:
+            return None
+        value = self.value(self.best)
+        return max(0.0, value - self.lower_bound) / max(abs(value), 1e-9)
+
+    def next_price(self) -> float | None:
+        """Between the dearest price whose fleet misses the limit and the cheapest one that
+        meets it (CO2e cap; the other way round for a budget), where both cost the same."""
+        usable = [p for p in self.points if p.usable]
+        if self.kind == "co2e":
+            missing = [p for p in usable if not self.meets(p)]
+            meeting = [p for p in usable if self.meets(p)]
+            if not missing or not meeting:
+                return None
+            low = max(missing, key=lambda p: p.price)
+            high = min(meeting, key=lambda p: p.price)
+        else:
+            meeting = [p for p in usable if self.meets(p)]
+            missing = [p for p in usable if not self.meets(p)]
+            if not missing or not meeting:
+                return None
+            low = max(meeting, key=lambda p: p.price)
+            high = min(missing, key=lambda p: p.price)
+        if high.price <= low.price:
+            return None
+        price = float("nan")
+        if low.co2e - high.co2e > 1e-9:
+            price = (high.money - low.money) / (low.co2e - high.co2e)
+        if low.price < price < high.price and not self._tried(price):
+            return price
+        # the same two fleets again (the dual is solved between them) or a degenerate step
+        middle = (low.price * high.price) ** 0.5 if low.price > 0 else high.price / 1000.0
+        if low.price < middle < high.price and not self._tried(middle):
+            return middle
+        return None
+
+    def _tried(self, price: float) -> bool:
+        return any(abs(p.price - price) <= 1e-9 * max(1.0, price) for p in self.points)
 
 
-def _target_message(co2_target_pct, budget_dkk, base: Result, reach: Totals | None) -> str:
-    if co2_target_pct is not None:
-        text = f"CO2e-målet på {_t(co2_target_pct)} % mindre end i dag kan ikke nås med de"
+def _target_message(kind: str, pct: float | None, limit: float, base: Result, reach) -> str:
+    if kind == "co2e":
+        text = f"CO2e-målet på {_t(pct)} % mindre end i dag kan ikke nås med de"
         text += " tilladte køretøjer"
         if reach is not None and base.totals.co2e_t:
             less = 1.0 - reach.co2e_t / base.totals.co2e_t
             text += (
-                f": den laveste udledning er {_t(reach.co2e_t)} t CO2e om året"
-                f" ({_danish_pct(less)} % mindre end i dag)"
+                f": den laveste udledning, der kan nås, er {_t(reach.co2e_t)} t CO2e om året"
+                f" ({_danish_pct(less)} % mindre end i dag, som kørt). Det kræver flere"
+                " fossilfri køretøjer: tilføj testkøretøjer (elbiler eller elcykler) eller"
+                " hæv deres højeste antal, eller vælg et lavere mål"
             )
         return text + "."
-    text = f"Budgettet på {_dkk(budget_dkk)} kr. om året kan ikke overholdes"
+    text = f"Budgettet på {_dkk(limit)} kr. om året kan ikke overholdes"
     if reach is not None:
-        text += f": den billigste flåde koster {_dkk(reach.yearly_cost_dkk)} kr. om året"
+        text += (
+            f": den billigste flåde koster {_dkk(reach.yearly_cost_dkk)} kr. om året."
+            " Hæv budgettet, eller tillad flere uløste ture"
+        )
     return text + "."
+
+
+def _search_target(
+    prepared: Prepared, run: _Run, search: _TargetSearch, pct_range: tuple[int, int]
+) -> _PricePoint | None:
+    """Prices until the limit binds; returns the far end (greenest or cheapest fleet)."""
+    lo, hi = pct_range
+    rel_gap = prepared.params.solver.rel_gap
+    if search.kind == "budget" and prepared.params.unserved.penalty_dkk_per_trip > 0:
+        # the budget counts money only, the objective also the penalty: no clean bound
+        search.bound_valid = False
+
+    def solve_at(price: float) -> _PricePoint:
+        step = len(search.points)
+        share = lo + (hi - lo) * min(step, TARGET_BISECTION_STEPS) / (TARGET_BISECTION_STEPS + 2)
+        run.report(int(share), "Prissætter målet")
+        sol = _solve_all(prepared, price, None, run, (int(share), int(share)))
+        point = _PricePoint(price, sol, _assignment_totals(prepared, sol))
+        search.add(point)
+        return point
+
+    first = solve_at(0.0)
+    if search.kind == "co2e" and first.usable and search.meets(first):
+        return first  # the cheapest fleet already meets the target
+    far = solve_at(MAX_TARGET_CO2_PRICE)
+    if search.kind == "budget" and far.usable and search.meets(far):
+        return far  # even the least-CO2e fleet fits the budget
+    if search.kind == "co2e" and not (far.usable and search.meets(far)):
+        return far  # even the greenest fleet misses the target
+    if search.kind == "budget" and not (first.usable and search.meets(first)):
+        return first  # even the cheapest fleet breaks the budget
+    for _ in range(TARGET_BISECTION_STEPS):
+        if search.gap is not None and search.gap <= rel_gap:
+            break
+        if time.monotonic() > run.deadline - 2.0:
+            break
+        price = search.next_price()
+        if price is None:
+            break
+        solve_at(price)
+    return far if search.kind == "co2e" else first
+
+
+def _exact_target(prepared: Prepared, run: _Run, search: _TargetSearch) -> _PricePoint | None:
+    """One small pool: the limit is a constraint of the MILP, so the answer is exact. When
+    no fleet meets it, the far end (greenest or cheapest fleet) says what can be reached."""
+    if search.kind == "co2e":
+        caps, price, far_price = [PoolCaps(co2e_cap_t=search.limit)], 0.0, MAX_TARGET_CO2_PRICE
+    else:
+        caps, price, far_price = [PoolCaps(money_cap_dkk=search.limit)], LEAST_CO2E_PRICE, 0.0
+    sol = _solve_all(prepared, price, None, run, (20, 75), caps)
+    point = _PricePoint(price, sol, _assignment_totals(prepared, sol))
+    search.points.append(point)
+    if point.usable and search.meets(point):
+        search.best, search.exact = point, True
+        return point
+    far_sol = _solve_all(prepared, far_price, None, run, (75, 80))
+    far = _PricePoint(far_price, far_sol, _assignment_totals(prepared, far_sol))
+    search.points.append(far)
+    return far
 
 
 def _optimise_with_target(
     prepared: Prepared, run: _Run, base: Result, co2_target_pct, budget_dkk
-) -> Result:
-    cap = None
+) -> tuple[Result, _TargetSearch]:
     if co2_target_pct is not None:
-        cap = base.totals.co2e_t * (1.0 - co2_target_pct / 100.0)
-    if len(prepared.pools) == 1:
-        # one pool: the target is a constraint of the MILP, so the answer is exact
-        if cap is not None:
-            caps = [PoolCaps(co2e_cap_t=cap)]
-            price = 0.0  # least money (+ penalty) under the CO2e cap
-        else:
-            caps = [PoolCaps(money_cap_dkk=budget_dkk)]
-            price = LEAST_CO2E_PRICE  # least CO2e within the budget; money breaks ties
-        sol = _solve_all(prepared, price, None, run, (10, 80), caps)
-        if sol.status == "infeasible":
-            far_price = MAX_TARGET_CO2_PRICE if cap is not None else 0.0
-            reach = _assignment_totals(
-                prepared, _solve_all(prepared, far_price, None, run, (80, 85))
-            )
-            sol.messages = [_target_message(co2_target_pct, budget_dkk, base, reach)]
-            return _finish("optimise", prepared, sol, run, base, can_add=True)
-        result = _finish("optimise", prepared, sol, run, base, can_add=True, report_bound=False)
+        # measured against today's fleet as driven: the municipality's real emissions
+        search = _TargetSearch("co2e", base.totals.co2e_t * (1.0 - co2_target_pct / 100.0))
     else:
-        if cap is not None:
-            best, far = _price_target(prepared, run, lambda t: t.co2e_t <= cap + 1e-9, True)
-        else:
-            best, far = _price_target(
-                prepared, run, lambda t: t.yearly_cost_dkk <= budget_dkk + 1e-6, False
+        search = _TargetSearch("budget", float(budget_dkk))
+    if len(prepared.pools) == 1 and len(prepared.pools[0].blocks) <= EXACT_TARGET_MAX_BLOCKS:
+        far = _exact_target(prepared, run, search)
+    else:
+        far = _search_target(prepared, run, search, (20, 80))
+    outcome = TargetOutcome(
+        kind=search.kind,
+        limit=search.limit,
+        pct=co2_target_pct,
+        met=search.best is not None,
+    )
+    if search.best is None:
+        reach = far.totals if far is not None and far.usable else None
+        outcome.reachable = None
+        if reach is not None:
+            outcome.reachable = reach.co2e_t if search.kind == "co2e" else reach.yearly_cost_dkk
+        message = _target_message(search.kind, co2_target_pct, search.limit, base, reach)
+        price = MAX_TARGET_CO2_PRICE if far is None else far.price
+        unreachable = FleetSolution(price, "infeasible", [message], [], None, None)
+        result = _finish("optimise", prepared, unreachable, run, base, can_add=True)
+        result.status = "unreachable"
+        result.target = outcome
+        return result, search
+    best = search.best
+    outcome.co2_price_dkk_per_t = best.price
+    result = _finish("optimise", prepared, best.sol, run, base, can_add=True, report_bound=False)
+    result.target = outcome
+    gap = best.sol.max_gap if search.exact else search.gap
+    result.best_bound = None
+    result.gap = gap
+    rel_gap = prepared.params.solver.rel_gap
+    if result.status in ("optimal", "feasible"):
+        proven = gap is not None and gap <= rel_gap + 1e-9 and result.status == "optimal"
+        result.status = "optimal" if proven else "feasible"
+        if not proven:
+            what = "omkostningen" if search.kind == "co2e" else "udledningen"
+            distance = (
+                f"; {what} er højst {_danish_pct(gap)} % fra det bedst mulige"
+                if gap is not None
+                else ""
             )
-        if best is None:
-            reach = _assignment_totals(prepared, far)
-            message = _target_message(co2_target_pct, budget_dkk, base, reach)
-            infeasible = FleetSolution(
-                far.co2_price, "infeasible", [message], far.pools, None, None, far.group_counts
+            result.message = (result.message + " " if result.message else "") + (
+                f"Målet er nået, men flåden er ikke bevist den bedste{distance}."
             )
-            return _finish("optimise", prepared, infeasible, run, base, can_add=True)
-        result = _finish("optimise", prepared, best, run, base, can_add=True, report_bound=False)
+    if best.price > 0:
         result.warnings.append(
-            f"Målet er ramt ved en fælles CO2-pris på {_dkk(best.co2_price)} kr./t for alle"
-            " puljer; med flere puljer er det en prissætning af målet, ikke et bevist optimum."
+            f"Målet er ramt ved en CO2-pris på {_dkk(best.price)} kr./t, som alle puljer deler."
         )
-    if cap is not None and result.totals.co2e_t > cap + 1e-6:
+    if search.kind == "co2e" and result.totals.co2e_t > search.limit + 1e-6:
+        outcome.met = False
         result.warnings.append("Køreplanen ligger over CO2e-målet efter tilretningen af planen.")
-    if budget_dkk is not None and result.totals.yearly_cost_dkk > budget_dkk + 1e-6:
+    if search.kind == "budget" and result.totals.yearly_cost_dkk > search.limit + 1e-6:
+        outcome.met = False
         result.warnings.append("Køreplanen ligger over budgettet efter tilretningen af planen.")
-    return result
+    return result, search
+
+
+def _target_alternatives(
+    prepared: Prepared, search: _TargetSearch, run: _Run
+) -> tuple[list[Alternative], list[str]]:
+    """Distinct fleets along the trade-off for a target run: those the search met on its way
+    and the usual CO2-price ladder, each marked whether it meets the target; cheapest first."""
+    chosen = search.best
+    usable = [p for p in search.points if p.usable]
+    reference = chosen if chosen is not None else (usable[-1] if usable else None)
+    if reference is None:
+        return [], []
+    found: list[Alternative] = []
+    for point in sorted(usable, key=lambda p: p.price):
+        fleet = []
+        for pool, counts in zip(prepared.pools, point.sol.group_counts, strict=True):
+            fleet += fleet_lines(pool, counts)
+        found.append(
+            Alternative(f"CO2-pris {_dkk(point.price)} kr./t", point.price, point.totals, fleet)
+        )
+    ladder, warnings = _alternatives(prepared, reference.sol, run)
+    seen = {_fleet_key(reference.sol)} if chosen is not None else set()
+    out = []
+    for alternative in found + ladder:
+        key = tuple((line.pool, line.group, line.count) for line in alternative.fleet)
+        if key in seen:
+            continue
+        seen.add(key)
+        totals = alternative.totals
+        meets = (
+            totals.co2e_t <= search.limit + 1e-9
+            if search.kind == "co2e"
+            else totals.yearly_cost_dkk <= search.limit + 1e-6
+        )
+        alternative.label += " (når målet)" if meets else " (når ikke målet)"
+        out.append(alternative)
+    out.sort(key=lambda a: (a.totals.yearly_cost_dkk, a.totals.co2e_t))
+    return out, warnings
+
+
+def _no_alternatives_reason(result: Result, alt_warnings: list[str]) -> str:
+    if result.alternatives:
+        return ""
+    if alt_warnings:
+        return alt_warnings[0]
+    if result.status not in ("optimal", "feasible"):
+        return "Der er ingen alternativer, fordi optimeringen ikke fandt en gyldig plan."
+    return "Alle afprøvede CO2-priser gav samme flåde som forslaget."
+
+
+def _not_worse_than_today(result: Result, replanned: Result, rel_gap: float) -> Result:
+    """An optimisation never proposes a fleet dearer (money + valued CO2e + penalty) than
+    today's fleet planned by the same rules: that fleet is always a valid answer."""
+    no_plan = ("infeasible", "error", "time_limit")
+    if replanned.status in no_plan or result.status in no_plan:
+        return result  # nothing to compare: a run without a plan stays one
+    limit = replanned.totals.objective_dkk + rel_gap * abs(replanned.totals.objective_dkk)
+    if result.totals.objective_dkk <= limit + 1e-6:
+        return result
+    kept = replace(
+        replanned,
+        operation="optimise",
+        status="feasible",
+        best_bound=result.best_bound,
+        alternatives=result.alternatives,
+        warnings=list(replanned.warnings),
+    )
+    kept.objective = kept.totals.objective_dkk
+    if kept.best_bound is not None:
+        kept.best_bound = min(kept.best_bound, kept.objective)
+        kept.gap = max(0.0, kept.objective - kept.best_bound) / max(abs(kept.objective), 1e-9)
+    kept.message = (
+        "Optimeringen fandt ingen flåde, der er billigere end dagens flåde med omplanlagte"
+        " ture, inden for tidsgrænsen; forslaget er dagens flåde."
+    )
+    return kept
 
 
 def optimise(
@@ -885,7 +1166,8 @@ def optimise(
     should_cancel: Callable[[], bool] | None = None,
 ) -> Result:
     """The fleet with the lowest yearly cost + valued CO2e, or the cheapest fleet meeting a
-    CO2e target, or the lowest-CO2e fleet within a budget."""
+    CO2e target, or the lowest-CO2e fleet within a budget; with today's fleet planned by
+    the same rules as its reference (`Result.replanned`)."""
     if co2_target_pct is not None and budget_dkk is not None:
         raise EngineError("optimise: angiv enten et CO2e-mål eller et budget, ikke begge")
     if co2_target_pct is not None and not 0 <= co2_target_pct <= 100:
@@ -895,19 +1177,29 @@ def optimise(
     prepared, run, base = _prepare_run(problem, progress, should_cancel)
     params = prepared.params
     try:
+        today_sol = _replanned_solution(prepared, run, (5, 20))
         if co2_target_pct is None and budget_dkk is None:
-            main = _solve_all(prepared, params.co2_value_dkk_per_t, None, run, (10, 70))
+            main = _solve_all(prepared, params.co2_value_dkk_per_t, None, run, (20, 70))
             alts, alt_warnings = ([], [])
-            if alternatives and main.status in ("optimal", "time_limit"):
+            if alternatives and main.status in ("optimal", "feasible", "time_limit"):
                 alts, alt_warnings = _alternatives(prepared, main, run)
             run.close()
+            replanned = _finish_replanned(prepared, today_sol, run, base)
             result = _finish("optimise", prepared, main, run, base, can_add=True)
             result.alternatives = alts
             result.warnings += alt_warnings
+            result = _not_worse_than_today(result, replanned, params.solver.rel_gap)
         else:
-            result = _optimise_with_target(prepared, run, base, co2_target_pct, budget_dkk)
+            result, search = _optimise_with_target(prepared, run, base, co2_target_pct, budget_dkk)
+            alt_warnings = []
+            if alternatives:
+                result.alternatives, alt_warnings = _target_alternatives(prepared, search, run)
+            replanned = _finish_replanned(prepared, today_sol, run, base)
     finally:
         run.close()
+    result.replanned = _usable_totals(replanned)
+    if alternatives:
+        result.alternatives_note = _no_alternatives_reason(result, alt_warnings)
     result.timings_s = dict(run.timings)
     run.report(100, "Færdig")
     return result

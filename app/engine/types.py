@@ -172,9 +172,25 @@ class Alternative:
 
 
 @dataclass(slots=True)
+class TargetOutcome:
+    """How a CO2e target or a budget came out. The CO2e target is measured against today's
+    fleet as driven (the municipality's real emissions)."""
+
+    kind: str  # co2e | budget
+    limit: float  # t CO2e a year (co2e) or DKK a year (budget)
+    pct: float | None  # co2e: the target, % below today as driven
+    met: bool
+    reachable: float | None = None  # lowest reachable t CO2e a year, or cheapest DKK a year
+    co2_price_dkk_per_t: float | None = None  # the CO2 price at which the plan was found
+
+
+@dataclass(slots=True)
 class Result:
     operation: str  # baseline | simulate | optimise
-    status: str  # optimal | feasible (valid, gap above rel_gap) | time_limit | infeasible | error
+    # optimal | feasible (a valid plan; the gap is above rel_gap, e.g. the time limit stopped
+    # the proof) | time_limit (stopped before every pool had a plan: no plan) | unreachable
+    # (a CO2e target or budget no fleet meets) | infeasible | error
+    status: str
     message: str = ""  # plain Danish explanation when status is not optimal
     objective: float | None = None
     best_bound: float | None = None
@@ -182,12 +198,17 @@ class Result:
     timings_s: dict[str, float] = field(default_factory=dict)
     parameters: dict = field(default_factory=dict)  # the full parameters used
     totals: Totals = field(default_factory=Totals)
-    baseline: Totals | None = None
+    baseline: Totals | None = None  # today's fleet as driven
+    # today's fleet (same counts per group and pool) with the trips planned by the same
+    # rules as this result: the like-for-like reference for the effect of a fleet change
+    replanned: Totals | None = None
+    target: TargetOutcome | None = None
     fleet: list[FleetLine] = field(default_factory=list)
     plan: dict[str, str | None] = field(default_factory=dict)  # trip_id -> vehicle or None
     vehicles: list[VehicleUsage] = field(default_factory=list)
     peak_use: list[PeakUse] = field(default_factory=list)
     alternatives: list[Alternative] = field(default_factory=list)
+    alternatives_note: str = ""  # why there are none, when alternatives were asked for
     warnings: list[str] = field(default_factory=list)
 
 

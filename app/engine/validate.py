@@ -487,7 +487,7 @@ def validate(problem: Any, result: Result, *, check_bounds: bool | None = None) 
     on for `optimise` only: a manual simulation may ask for any counts.
     """
     messages = Messages()
-    if result.status in ("infeasible", "error"):
+    if result.status in ("infeasible", "error", "unreachable", "time_limit"):
         if any(v is not None for v in result.plan.values()):
             messages.add("status", f"status {result.status} but the plan serves trips")
         return messages.finish()

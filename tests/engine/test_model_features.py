@@ -236,9 +236,13 @@ def test_co2e_target_at_least_cost():
 def test_unreachable_co2e_target_is_reported_in_danish():
     p = target_problem()
     result = checked(p, optimise(p, co2_target_pct=100))
-    assert result.status == "infeasible"
+    assert result.status == "unreachable"
     assert "kan ikke nås" in result.message
     assert all(v is None for v in result.plan.values())
+    # it says what can be reached: the greenest fleet's CO2e, above the 0 t asked for
+    assert result.target.kind == "co2e" and not result.target.met
+    assert result.target.limit == pytest.approx(0.0)
+    assert result.target.reachable is not None and result.target.reachable > 0
 
 
 def test_budget_at_least_co2e():
@@ -251,8 +255,9 @@ def test_budget_at_least_co2e():
     assert counts_of(result) == {("Nord", YARIS): 1}
     assert result.totals.yearly_cost_dkk == pytest.approx(yaris_cost)
     result = checked(p, optimise(p, budget_dkk=1000))
-    assert result.status == "infeasible"
+    assert result.status == "unreachable"
     assert "Budgettet" in result.message
+    assert result.target.reachable == pytest.approx(yaris_cost)  # the cheapest fleet
 
 
 # --------------------------------------------------------------------------- unserved rules

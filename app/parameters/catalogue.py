@@ -53,7 +53,34 @@ CATALOGUE: list[ParameterSpec] = [
     ParameterSpec("ebike.max_km", "Elcykel, højst km pr. tur", 25, "km", FLEET, 2026, "Cykler"),
     ParameterSpec("ebike.speed_kmh", "Elcykel, hastighed", 30, "km/t", OS2, 2024, "Cykler"),
     ParameterSpec("ebike.windows", "Elcykel, tilladte tidsrum", [["07:00", "15:30"]], "tidsrum", OS2, 2024, "Cykler"),
+    ParameterSpec(
+        "allocation.bike_share_pct", "Andel af cykelegnede ture, som medarbejderne cykler", 50, "%",
+        "FleetOptimiser planlægningsantagelse (OS2fleetoptimiser: 100 %)", 2026, "Fordeling af ture",
+        "En planlægningsantagelse, ikke en måling. Af de ture, en cykel eller elcykel kan klare "
+        "(længde, fart og tidsrum ovenfor), regnes kun denne andel som cyklet: regn, sne og "
+        "glatføre, udstyr der skal med, borgere eller kolleger der skal køres, helbred og "
+        "personlige vaner betyder, at ikke alle korte dagture bliver cyklet. 100 % (som i "
+        "OS2fleetoptimiser) flytter alle egnede ture til cykler og overvurderer besparelsen; "
+        "50 % er et forsigtigt midtpunkt. Ture, der i dag køres på cykel eller elcykel, tæller "
+        "altid med. Hvilke ture der tæller, afgøres fast ud fra turens id, så samme data giver "
+        "samme resultat. Sæt værdien efter lokal erfaring, fx andelen af korte ture der cykles i "
+        "dag, hvor der er cykler nok, og prøv gerne 30 % og 70 % for at se, hvor følsomt "
+        "resultatet er.",
+    ),
+    ParameterSpec(
+        "allocation.keep_type_locations", "Behold køretøjstypen på lokationerne", [], "lokationer",
+        FLEET, 2026, "Fordeling af ture",
+        "På disse lokationer må en tur kun køres af samme type køretøj (cykel, elcykel, elbil, "
+        "fossilbil) som i dag, fx hvor personalet ikke kan skifte til cykel. Gælder turens "
+        "hjemlokation, også når lokationer deler flåde. Ture med ukendt køretøj og kørsel i egen "
+        "bil er ikke begrænset. Lokationsnavne adskilt af semikolon; tom = ingen.",
+    ),
 ]  # fmt: skip
+
+# The parameter whose value is a list of location names (not numbers or time windows).
+KEEP_TYPE_KEY = "allocation.keep_type_locations"
+BIKE_SHARE_KEY = "allocation.bike_share_pct"
+LOCATION_LISTS = {KEEP_TYPE_KEY}
 
 BY_KEY = {spec.key: spec for spec in CATALOGUE}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from app.parameters.catalogue import BY_KEY
+from app.parameters.catalogue import BY_KEY, LOCATION_LISTS
 
 THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
 WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
@@ -14,6 +14,8 @@ def format_value(value) -> str:
     if value is None:
         return ""
     if isinstance(value, list):
+        if all(isinstance(item, str) for item in value):  # location names
+            return "; ".join(value)
         return ", ".join(f"{start}-{end}" for start, end in value)
     if isinstance(value, float):
         return f"{value:g}".replace(".", ",")
@@ -24,6 +26,8 @@ def parse_value(key: str, text: str):
     """Parse one form value; raises ValueError with a Danish message."""
     spec = BY_KEY[key]
     text = (text or "").strip()
+    if key in LOCATION_LISTS:
+        return parse_location_names(spec.label, text)
     if isinstance(spec.value, list):
         windows = []
         for part in filter(None, (p.strip() for p in text.split(","))):
@@ -52,3 +56,19 @@ def parse_value(key: str, text: str):
     if spec.unit == "%" and number > 100:
         raise ValueError(f"{spec.label}: skal være mellem 0 og 100 %.")
     return int(number) if number.is_integer() and isinstance(spec.value, int) else number
+
+
+def parse_location_names(label: str, text: str) -> list[str]:
+    """ "Hjemmeplejen Nord; Rådhuset" -> the names, each an existing location."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Location
+
+    names = sorted({part.strip() for part in text.split(";") if part.strip()})
+    if names:
+        known = set(db.session.scalars(select(Location.name)))
+        for name in names:
+            if name not in known:
+                raise ValueError(f"{label}: der findes ingen lokation med navnet '{name}'.")
+    return names

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from app.parameters.catalogue import CATALOGUE
+from app.parameters.catalogue import CATALOGUE, KEEP_TYPE_KEY, LOCATION_LISTS
 from app.parameters.forms import format_value, parse_value
 from app.scenarios.service import ScenarioSetup
 
@@ -52,7 +52,12 @@ def parse_shifts(text: str, location: str, errors: list[str]) -> list[list[str]]
     return shifts
 
 
-def parse_setup(form, locations: dict[int, str]) -> tuple[ScenarioSetup | None, list[str]]:
+def parse_setup(
+    form, locations: dict[int, str], defaults: dict | None = None
+) -> tuple[ScenarioSetup | None, list[str]]:
+    """The setup typed into the form. `defaults` are the global default parameter values
+    (the form shows them): a value left at its default is no override."""
+    defaults = defaults or {}
     errors: list[str] = []
     start = _date(form.get("period_start"), "Periodens start", errors)
     end = _date(form.get("period_end"), "Periodens slut", errors)
@@ -64,13 +69,19 @@ def parse_setup(form, locations: dict[int, str]) -> tuple[ScenarioSetup | None, 
             candidates[int(value)] = int(max_count) if max_count is not None else None
     overrides: dict = {}
     for spec in CATALOGUE:
+        if spec.key in LOCATION_LISTS:
+            continue  # checkboxes, below
+        default = defaults.get(spec.key, spec.value)
         typed = form.get(f"param__{spec.key}")
-        if typed is None or typed.strip() == format_value(spec.value):
+        if typed is None or typed.strip() == format_value(default):
             continue
         try:
-            overrides[spec.key] = parse_value(spec.key, typed)
+            value = parse_value(spec.key, typed)
         except ValueError as error:
             errors.append(str(error))
+            continue
+        if value != default:  # "12.5" from a number field is the default 12,5
+            overrides[spec.key] = value
     decision = (form.get("decision_date") or "").strip()
     if decision and _date(decision, "Beslutningsdato", errors):
         overrides["_decision_date"] = decision
@@ -81,6 +92,13 @@ def parse_setup(form, locations: dict[int, str]) -> tuple[ScenarioSetup | None, 
             shifts[name] = parsed
     if shifts:
         overrides["_shifts"] = shifts
+    # Keep today's vehicle type: a checkbox per location; only chosen locations count (as
+    # for shifts). The scenario stores its own list only when it differs from the default.
+    chosen = [locations[i] for i in location_ids if i in locations]
+    keep = sorted(name for i, name in locations.items() if form.get(f"keep_type_{i}") == "1")
+    keep = [name for name in keep if name in chosen]
+    if keep != sorted(n for n in defaults.get(KEEP_TYPE_KEY, []) if n in chosen):
+        overrides[KEEP_TYPE_KEY] = keep
     if errors or start is None or end is None:
         return None, errors
     setup = ScenarioSetup(

@@ -13,14 +13,14 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from app.engine import CandidateModel, Parameters, Problem, Trip
+from app.engine import CandidateModel, EngineError, Parameters, Problem, Trip
 from app.engine import Vehicle as EngineVehicle
 from app.engine.types import Fuel as EngineFuel
 from app.engine.types import VehicleType as EngineVehicleType
 from app.extensions import db
 from app.models import LOCAL_TZ, Location, RoundTrip, Vehicle
 from app.models.data import VehicleModel
-from app.parameters.catalogue import to_engine_parameters
+from app.parameters.catalogue import KEEP_TYPE_KEY, to_engine_parameters
 from app.parameters.service import ensure_default_parameter_set
 
 TRIP_COLUMNS = [
@@ -153,8 +153,24 @@ def select_fleet(location_ids: list[int]) -> FleetSelection:
 def engine_parameters(
     overrides: dict, start: date, end: date, location_names: list[str], pooled: bool
 ) -> dict:
-    """Default ParameterSet + the scenario's overrides + period and pools (engine JSON)."""
+    """Default ParameterSet + the scenario's overrides + period and pools (engine JSON).
+
+    Keep-type locations: a scenario's own list must name only its locations (EngineError
+    otherwise, so `validate_setup` reports it); the global default list applies to those of
+    its locations that the scenario has.
+    """
     defaults = ensure_default_parameter_set().plain_values()
+    if KEEP_TYPE_KEY in overrides:
+        names = overrides[KEEP_TYPE_KEY]
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise EngineError("Behold køretøjstypen: forventede en liste af lokationsnavne.")
+        for name in names:
+            if name not in location_names:
+                raise EngineError(
+                    f"Behold køretøjstypen: lokationen '{name}' er ikke valgt i scenariet."
+                )
+    elif KEEP_TYPE_KEY in defaults:
+        defaults[KEEP_TYPE_KEY] = [n for n in defaults[KEEP_TYPE_KEY] if n in location_names]
     merged = {**defaults, **{k: v for k, v in overrides.items() if not k.startswith("_")}}
     parameters = to_engine_parameters(merged)
     parameters["period"] = {"start": start.isoformat(), "end": end.isoformat()}
@@ -255,11 +271,21 @@ def build_snapshot(
     models = db.session.scalars(
         select(VehicleModel).where(VehicleModel.id.in_(list(candidates)))
     ).all()
+    parameters = engine_parameters(overrides, start, end, names, pooled)
+    allocation = parameters.get("allocation", {})
+    if allocation.get("keep_type_locations"):
+        # A chosen location without trips or usable vehicles is unknown to the engine and
+        # has nothing to keep: leave it out rather than fail.
+        present = {row[2] for row in trips} | {v.location.name for v in fleet.included}
+        present |= {name for pool in parameters.get("pools", []) for name in pool}
+        allocation["keep_type_locations"] = [
+            n for n in allocation["keep_type_locations"] if n in present
+        ]
     return {
         "trips": {"columns": TRIP_COLUMNS, "rows": trips},
         "vehicles": [_engine_vehicle(v) for v in fleet.included],
         "candidates": [_engine_candidate(m, candidates[m.id]) for m in models],
-        "parameters": engine_parameters(overrides, start, end, names, pooled),
+        "parameters": parameters,
         "excluded_vehicles": [
             {"fleet_id": v.fleet_id, "name": v.display_name, "missing": missing}
             for v, missing in fleet.excluded

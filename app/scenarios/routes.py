@@ -15,8 +15,9 @@ from app.extensions import db
 from app.models import Location, Role
 from app.models.data import VehicleModel
 from app.models.scenarios import Scenario
-from app.parameters.catalogue import CATALOGUE
+from app.parameters.catalogue import BIKE_SHARE_KEY, BY_KEY, CATALOGUE, KEEP_TYPE_KEY
 from app.parameters.forms import format_value
+from app.parameters.service import ensure_default_parameter_set
 from app.scenarios import bp
 from app.scenarios.forms import parse_counts, parse_setup
 from app.scenarios.inputs import default_period, period_facts, select_fleet
@@ -55,8 +56,14 @@ def _form_context(setup: ScenarioSetup | None, errors: list[str] | None = None, 
     models = db.session.scalars(
         select(VehicleModel).order_by(VehicleModel.vehicle_type, VehicleModel.make)
     ).all()
+    defaults = ensure_default_parameter_set().plain_values()
     return {
         "setup": setup,
+        "defaults": defaults,
+        "allocation_keys": (BIKE_SHARE_KEY, KEEP_TYPE_KEY),
+        "bike_share": BY_KEY[BIKE_SHARE_KEY],
+        "keep_type_spec": BY_KEY[KEEP_TYPE_KEY],
+        "keep_type": setup.overrides.get(KEEP_TYPE_KEY, defaults.get(KEEP_TYPE_KEY, [])),
         "errors": errors or [],
         "locations": locations,
         "models": models,
@@ -94,7 +101,8 @@ def new():
     source = None
     if request.method == "POST":
         locations = {loc.id: loc.name for loc in _locations()}
-        setup, errors = parse_setup(request.form, locations)
+        defaults = ensure_default_parameter_set().plain_values()
+        setup, errors = parse_setup(request.form, locations, defaults)
         if setup is not None:
             try:
                 source_id = request.form.get("duplicated_from", type=int)

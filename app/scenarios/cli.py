@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import date
+from pathlib import Path
 
 import click
 from flask.cli import AppGroup
@@ -30,13 +31,105 @@ def _system_user() -> User | None:
 @click.option("--pooled/--separate", default=False, help="Chosen locations share one fleet.")
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]))
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--notes", default="", help="Notes stored with the scenario.")
+@click.option(
+    "--candidate",
+    "candidates",
+    multiple=True,
+    metavar="MODEL[=MAX]",
+    help="A catalogue model that may be added (its id or 'make model'), optionally with a"
+    " highest count; repeatable.",
+)
 @click.option("--parameters", type=click.File("r"), help="JSON of dotted parameter keys.")
-@click.option("--co2-target", type=float, help="CO2e at least this %% below today.")
+@click.option(
+    "--decision-date", type=click.DateTime(["%Y-%m-%d"]), help="Leases ending later are kept."
+)
+@click.option(
+    "--shifts",
+    multiple=True,
+    metavar="LOCATION=SHIFTS",
+    help="Shifts of one location, e.g. 'Nord=07:00-15:00, 15:00-23:00, 23:00-07:00'; repeatable.",
+)
+@click.option(
+    "--bike-share-pct",
+    help="Share (%%) of bike-eligible trips staff will ride (default: the parameter set's).",
+)
+@click.option(
+    "--keep-type",
+    "keep_type",
+    multiple=True,
+    metavar="LOCATION",
+    help="Trips at this location keep today's vehicle type; repeatable.",
+)
+@click.option("--co2-target", type=float, help="Optimise: CO2e at least this %% below today.")
+@click.option("--budget-dkk", type=float, help="Optimise: least CO2e within this yearly cost.")
+@click.option(
+    "--alternatives/--no-alternatives",
+    default=None,
+    help="Optimise: fleets along the cost/CO2e trade-off (default: on, as on the page).",
+)
+@click.option(
+    "--counts",
+    "counts_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Simulate these counts: CSV (pool,group,count) or JSON (a list of such rows, or"
+    " {'counts': [...]} or a result's {'fleet': [...]}); groups not listed get 0."
+    " Default: today's counts.",
+)
 @click.option("--wait/--no-wait", default=False, help="Wait for the run and print figures.")
-def run_command(name, kind, locations, pooled, start, end, parameters, co2_target, wait):
-    """Create a scenario and run it through the same service and queue as the web."""
+def run_command(
+    name,
+    kind,
+    locations,
+    pooled,
+    start,
+    end,
+    notes,
+    candidates,
+    parameters,
+    decision_date,
+    shifts,
+    bike_share_pct,
+    keep_type,
+    co2_target,
+    budget_dkk,
+    alternatives,
+    counts_file,
+    wait,
+):
+    """Create a scenario and run it through the same service and queue as the web.
+
+    Every setting of the setup page has an option here; values are read and checked as on
+    the page (the same parsers and the service's validate_setup)."""
+    from app.parameters.catalogue import BIKE_SHARE_KEY, KEEP_TYPE_KEY
+    from app.parameters.forms import parse_value
     from app.scenarios.inputs import default_period
-    from app.scenarios.service import ScenarioError, ScenarioSetup, create_scenario, start_run
+    from app.scenarios.service import (
+        ScenarioError,
+        ScenarioSetup,
+        create_scenario,
+        delete_scenario,
+        start_run,
+    )
+
+    if kind == "simulate":
+        given = [
+            option
+            for option, value in (
+                ("--co2-target", co2_target),
+                ("--budget-dkk", budget_dkk),
+                ("--alternatives/--no-alternatives", alternatives),
+            )
+            if value is not None
+        ]
+        if given:
+            raise click.ClickException(f"{', '.join(given)} gælder kun optimering.")
+    elif counts_file:
+        raise click.ClickException("--counts gælder kun simulering.")
+    if co2_target is not None and budget_dkk is not None:
+        raise click.ClickException(
+            "Angiv enten et CO2e-mål (--co2-target) eller et budgetloft (--budget-dkk), ikke begge."
+        )
 
     wanted = [n.strip() for n in locations.split(",") if n.strip()]
     found = {
@@ -46,7 +139,22 @@ def run_command(name, kind, locations, pooled, start, end, parameters, co2_targe
     if missing := [n for n in wanted if n not in found]:
         raise click.ClickException(f"Ukendte lokationer: {', '.join(missing)}")
     default_start, default_end = default_period()
-    overrides = json.load(parameters) if parameters else {}
+    overrides = _read_overrides(parameters) if parameters else {}
+    if decision_date:
+        overrides["_decision_date"] = decision_date.date().isoformat()
+    if shifts:
+        overrides["_shifts"] = {
+            **overrides.get("_shifts", {}),
+            **_parse_shifts(shifts, found),
+        }
+    if bike_share_pct is not None:
+        try:
+            overrides[BIKE_SHARE_KEY] = parse_value(BIKE_SHARE_KEY, bike_share_pct)
+        except ValueError as error:
+            raise click.ClickException(str(error)) from error
+    if keep_type:
+        overrides[KEEP_TYPE_KEY] = sorted({n.strip() for n in keep_type})
+    counts = _read_counts(Path(counts_file)) if counts_file else []
     setup = ScenarioSetup(
         name=name,
         kind=kind,
@@ -54,14 +162,23 @@ def run_command(name, kind, locations, pooled, start, end, parameters, co2_targe
         period_end=end.date() if end else default_end,
         location_ids=list(found.values()),
         pooled=pooled,
+        notes=notes,
+        candidates=_candidates(candidates),
         overrides=overrides,
+        counts=[{"pool": pool, "group": group, "count": n} for _, pool, group, n in counts],
         co2_target_pct=co2_target,
+        budget_dkk=budget_dkk,
+        alternatives=True if alternatives is None else alternatives,
     )
     user = _system_user()
     try:
         scenario = create_scenario(setup, user)
     except ScenarioError as error:
         raise click.ClickException(str(error)) from error
+    if counts and (problems := _unknown_groups(counts, scenario.snapshot_summary["fleet"])):
+        # The pools and groups are known only once the scenario's data is read.
+        delete_scenario(scenario, user)
+        raise click.ClickException(" ".join(problems))
     run = start_run(scenario, user)
     click.echo(f"Scenarie {scenario.id} oprettet; kørsel startet (job {run.job_id}).")
     if not wait:
@@ -75,6 +192,120 @@ def run_command(name, kind, locations, pooled, start, end, parameters, co2_targe
     if job.status != "finished":
         raise click.ClickException(f"Kørslen endte som {job.status_label}: {job.error or ''}")
     _print_figures(db.session.get(Scenario, scenario.id))
+
+
+def _read_overrides(handle) -> dict:
+    try:
+        overrides = json.load(handle)
+    except json.JSONDecodeError as error:
+        raise click.ClickException(
+            f"{handle.name}, linje {error.lineno}: ugyldig JSON ({error.msg})"
+        ) from None
+    if not isinstance(overrides, dict):
+        raise click.ClickException(f"{handle.name}: forventede et JSON-objekt med parameternøgler.")
+    return overrides
+
+
+def _parse_shifts(given, locations: dict[str, int]) -> dict:
+    """'Nord=07:00-15:00, 15:00-23:00, 23:00-07:00' per option, read as on the page."""
+    from app.scenarios.forms import parse_shifts
+
+    shifts, errors = {}, []
+    for text in given:
+        location, sep, windows = text.partition("=")
+        location = location.strip()
+        if not sep:
+            errors.append(f"--shifts '{text}': skriv LOKATION=07:00-15:00, 15:00-23:00, ...")
+        elif location not in locations:
+            errors.append(f"--shifts: lokationen '{location}' er ikke blandt --locations.")
+        elif parsed := parse_shifts(windows, location, errors):
+            shifts[location] = parsed
+    if errors:
+        raise click.ClickException(" ".join(errors))
+    return shifts
+
+
+def _candidates(given) -> dict[int, int | None]:
+    """'12', '12=3', 'Renault Zoe=2' -> {model id: highest count or None}."""
+    from app.models.data import VehicleModel
+
+    models = db.session.scalars(select(VehicleModel)).all()
+    chosen: dict[int, int | None] = {}
+    for text in given:
+        ident, sep, maximum = text.rpartition("=") if "=" in text else (text, "", "")
+        ident = ident.strip()
+        matches = [
+            m
+            for m in models
+            if ident == str(m.id) or ident.casefold() == f"{m.make} {m.model}".strip().casefold()
+        ]
+        if len(matches) != 1:
+            problem = "findes ikke i modelkataloget" if not matches else "er ikke entydig (brug id)"
+            raise click.ClickException(f"--candidate '{ident}': modellen {problem}.")
+        try:
+            chosen[matches[0].id] = int(maximum) if sep and maximum.strip() else None
+        except ValueError:
+            raise click.ClickException(
+                f"--candidate '{text}': højeste antal '{maximum}' er ikke et helt tal."
+            ) from None
+    return chosen
+
+
+def _read_counts(path: Path) -> list[tuple[str, str, str, int]]:
+    """(where, pool, group, count) per row; errors name the file and row."""
+    from app.engine import EngineError
+    from app.engine.io import read_counts
+
+    if path.suffix.lower() != ".json":
+        try:
+            rows = read_counts(path)
+        except EngineError as error:
+            raise click.ClickException(str(error)) from error
+        entries = [
+            (f"{path.name}, række {i}", r.pool, r.group, r.count) for i, r in enumerate(rows, 2)
+        ]
+    else:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise click.ClickException(f"{path.name}: ugyldig JSON ({error})") from None
+        if isinstance(data, dict):
+            data = data.get("counts", data.get("fleet"))
+        if not isinstance(data, list):
+            raise click.ClickException(
+                f"{path.name}: forventede en liste af {{pool, group, count}}, {{'counts': [...]}}"
+                " eller et resultat med 'fleet'."
+            )
+        entries = []
+        for i, row in enumerate(data, 1):
+            where = f"{path.name}, række {i}"
+            if not isinstance(row, dict) or not all(k in row for k in ("pool", "group", "count")):
+                raise click.ClickException(f"{where}: forventede pool, group og count.")
+            count = row["count"]
+            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                raise click.ClickException(f"{where}: count {count!r} skal være et helt tal >= 0.")
+            entries.append((where, str(row["pool"]), str(row["group"]), count))
+    seen: dict[tuple[str, str], str] = {}
+    for where, pool, group, _ in entries:
+        if (pool, group) in seen:
+            raise click.ClickException(
+                f"{where}: gruppen '{group}' i puljen '{pool}' står også i {seen[pool, group]}."
+            )
+        seen[pool, group] = where.rsplit(", ", 1)[-1]
+    return entries
+
+
+def _unknown_groups(counts, fleet: list[dict]) -> list[str]:
+    """Rows naming a pool or group the scenario does not have (as `baseline` reports them)."""
+    groups = {(line["pool"], line["group"]) for line in fleet}
+    pools = sorted({pool for pool, _ in groups})
+    problems = []
+    for where, pool, group, _ in counts:
+        if pool not in pools:
+            problems.append(f"{where}: ukendt pulje '{pool}' (kendte: {', '.join(pools)}).")
+        elif (pool, group) not in groups:
+            problems.append(f"{where}: ukendt gruppe '{group}' i puljen '{pool}'.")
+    return problems
 
 
 def _print_figures(scenario: Scenario) -> None:

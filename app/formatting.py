@@ -30,10 +30,14 @@ MONTHS = [
 WEEKDAYS = ["mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"]
 
 
-def number(value: float | int | None, decimals: int = 0) -> str:
-    """1234567.891 -> "1.234.568" (decimals=0) or "1.234.567,9" (decimals=1)."""
+def number(value: float | int | None, decimals: int = 0, signed: bool = False) -> str:
+    """1234567.891 -> "1.234.568" (decimals=0) or "1.234.567,9" (decimals=1); signed=True
+    gives "+5" for increases (an effect), "0" stays unsigned."""
     if value is None:
         return "–"
+    if signed:
+        text = number(value, decimals)
+        return "+" + text if value > 0 and text.strip("0,.") != "" else text
     text = f"{value:,.{decimals}f}"
     # Swap separators via a placeholder: "," -> ".", "." -> ",".
     text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")

@@ -96,3 +96,19 @@ class ScenarioRun(db.Model):
     @property
     def result(self) -> dict | None:
         return unpack(self.result_blob)
+
+    @property
+    def state(self) -> str | None:
+        """optimal | feasible | unreachable | failed once the run has ended, else None."""
+        if self.status not in ("finished", "unreachable", "failed"):
+            return None
+        # runs stored before states existed were only ever stored when finished
+        return (self.summary or {}).get("state") or (
+            "optimal" if self.status == "finished" else self.status
+        )
+
+    @property
+    def state_label(self) -> str:
+        from app.scenarios.results import STATE_LABELS
+
+        return STATE_LABELS.get(self.state or "", "")

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from app.data.exports import csv_stream, write_sheet
 from app.models.scenarios import Scenario, ScenarioRun
 from app.parameters.catalogue import BY_KEY
-from app.scenarios.results import _local, fleet_changes, kpis
+from app.scenarios.results import _local, comparison_rows, fleet_changes
 
 PLAN_HEADERS = [
     "Rundtur",
@@ -66,22 +66,66 @@ def workbook_bytes(scenario: Scenario, run: ScenarioRun) -> bytes:
         ["Periode", f"{scenario.period_start:%d-%m-%Y} - {scenario.period_end:%d-%m-%Y}"],
         ["Lokationer", ", ".join(scenario.location_names)],
         ["Fælles flåde", "ja" if scenario.pooled else "nej"],
-        ["Status", summary["status"]],
+        ["Udfald", run.state_label],
+        ["Forklaring", summary.get("state_message", "")],
         ["Afstand til optimum (gap)", summary.get("gap")],
-        [],
-        ["Nøgletal", "I dag", "Scenarie", "Ændring", "Ændring %", "Enhed"],
     ]
-    for k in kpis(summary):
-        facts.append([k.label, k.today, k.scenario, k.change, k.change_pct, k.unit])
-    totals, base = summary["totals"], summary["baseline"] or summary["totals"]
-    facts += [[], ["Omkostningsdele (kr./år)", "I dag", "Scenarie"]]
-    for key, label in [
-        ("fixed_dkk", "Faste udgifter"),
-        ("energy_dkk", "Energi"),
-        ("allowance_dkk", "Kørselsgodtgørelse"),
-        ("unserved_penalty_dkk", "Strafomkostning (kun i optimeringen)"),
-    ]:
-        facts.append([label, base[key], totals[key]])
+    if run.state == "feasible":
+        facts.insert(0, [f"BEMÆRK: ikke bevist optimal. {summary.get('state_message', '')}"])
+    rows = comparison_rows(summary)
+    if rows:
+        facts += [
+            [],
+            ["Nøgletal", "I dag, som kørt", "I dag, omplanlagt", "Forslag",
+             "Effekt af planlægning", "Effekt af flådeændringen"],
+        ]  # fmt: skip
+        facts += [
+            [r["label"], r["as_driven"], r["replanned"], r["proposal"], r["planning"],
+             r["fleet_change"]]
+            for r in rows
+        ]  # fmt: skip
+        facts.append(
+            ["Effekt af flådeændringen er beslutningens effekt (forslag mod dagens flåde"
+             " omplanlagt efter de samme regler). Effekt af planlægning kræver fælles booking"
+             " af dagens flåde og må ikke tilskrives flådeændringen."]
+        )  # fmt: skip
+        comparison = summary["comparison"]
+        facts += [
+            [],
+            ["Omkostningsdele (kr./år)", "I dag, som kørt", "I dag, omplanlagt", "Forslag"],
+        ]
+        for key, label in [
+            ("fixed_dkk", "Faste udgifter"),
+            ("energy_dkk", "Energi"),
+            ("allowance_dkk", "Kørselsgodtgørelse"),
+            ("unserved_penalty_dkk", "Strafomkostning (kun i optimeringen)"),
+        ]:
+            facts.append(
+                [label, comparison["as_driven"][key], comparison["replanned"][key],
+                 comparison["proposal"][key]]
+            )  # fmt: skip
+    target = summary.get("target")
+    if target:
+        facts += [[], ["Mål", "CO2e" if target["kind"] == "co2e" else "Budget"]]
+        facts += [
+            ["Grænse", target["limit"], "t CO2e/år" if target["kind"] == "co2e" else "kr./år"],
+            ["Nået", "ja" if target["met"] else "nej"],
+        ]
+        if "from_planning" in target:
+            facts += [
+                ["Reduktion fra planlægning", target["from_planning"]],
+                ["Reduktion fra flådeændringen", target["from_fleet_change"]],
+            ]
+    alternatives = summary.get("alternatives") or []
+    if alternatives or summary.get("alternatives_note"):
+        facts += [[], ["Alternativer", "Køretøjer", "Kr./år", "t CO2e/år", "Uløste ture"]]
+        facts += [
+            [a["label"], a["totals"]["vehicles"], a["totals"]["yearly_cost_dkk"],
+             a["totals"]["co2e_t"], a["totals"]["unserved_trips"]]
+            for a in alternatives
+        ]  # fmt: skip
+        if not alternatives:
+            facts.append([summary["alternatives_note"]])
     write_sheet(workbook, "Resumé", ["Emne", "Værdi"], facts)
     write_sheet(
         workbook,

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from app.engine import Cancelled, EngineError, optimise, simulate
 from app.engine.types import FleetCount
+from app.engine.validate import validate
 from app.extensions import db
 from app.jobs.registry import job_handler
 from app.jobs.runner import JobCancelled, JobFailed
 from app.models import utcnow
 from app.models.scenarios import ScenarioRun, pack
 from app.scenarios.inputs import problem_from_snapshot
-from app.scenarios.results import chart_data, result_to_dict, summarise
+from app.scenarios.results import (
+    RUN_STATUS_OF_STATE,
+    STATE_LABELS,
+    USABLE_STATES,
+    chart_data,
+    result_to_dict,
+    run_state,
+    summarise,
+)
 from app.scenarios.service import solver_time_limit
 
 
@@ -49,16 +58,26 @@ def scenario_job(job, ctx) -> dict:
         raise JobCancelled() from cancelled
     except EngineError as error:
         raise JobFailed(f"Scenariet kunne ikke beregnes: {error}") from error
+    ctx.progress(96, "Kontrollerer planen")
+    problems = []
+    if result.status in ("optimal", "feasible"):
+        # the independent validator checks every plan before anyone may act on it
+        problems = validate(problem, result, check_bounds=scenario.kind == "optimise")
+    state, state_message = run_state(result, problems)
     ctx.progress(98, "Gemmer resultatet")
     result_dict = result_to_dict(result)
     run.result_blob = pack(result_dict)
-    run.summary = {**summarise(result), "charts": chart_data(snapshot, result_dict)}
-    run.status = "finished"
+    run.summary = summarise(result, state, state_message)
+    if state in USABLE_STATES:
+        run.summary["charts"] = chart_data(snapshot, result_dict)
+    run.status = RUN_STATUS_OF_STATE[state]
     run.finished_at = utcnow()
     db.session.commit()
+    if state == "failed":
+        raise JobFailed(state_message)
     totals = run.summary["totals"]
-    return {
-        "status": result.status,
-        "køretøjer": totals["vehicles"],
-        "årlig omkostning (kr.)": round(totals["yearly_cost_dkk"]),
-    }
+    outcome = {"udfald": STATE_LABELS[state]}
+    if state in USABLE_STATES:
+        outcome["køretøjer"] = totals["vehicles"]
+        outcome["årlig omkostning (kr.)"] = round(totals["yearly_cost_dkk"])
+    return outcome

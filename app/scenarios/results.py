@@ -29,12 +29,106 @@ def result_to_dict(result: Result) -> dict:
     return _jsonable(asdict(result))
 
 
-def summarise(result: Result) -> dict:
+# How a run ended, in Danish. Only a usable state's result may be acted on or reported.
+STATE_LABELS = {
+    "optimal": "Færdig",
+    "feasible": "Færdig, ikke bevist optimal",
+    "unreachable": "Målet kan ikke nås",
+    "failed": "Fejlet",
+}
+USABLE_STATES = ("optimal", "feasible")
+RUN_STATUS_OF_STATE = {
+    "optimal": "finished",
+    "feasible": "finished",
+    "unreachable": "unreachable",
+    "failed": "failed",
+}
+EFFECT_KEYS = ("yearly_cost_dkk", "co2e_t", "co2e_value_dkk", "vehicles", "unserved_trips")
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.2f}".replace(".", ",")
+
+
+def run_state(result: Result, problems: list[str]) -> tuple[str, str]:
+    """(state, Danish explanation) of an engine result and what the validator found."""
+    if problems:
+        shown = "; ".join(problems[:3])
+        return (
+            "failed",
+            f"Planen bestod ikke den uafhængige kontrol ({len(problems)} fejl): {shown}",
+        )
+    if result.status == "unreachable":
+        return "unreachable", result.message
+    if result.status == "time_limit":
+        return "failed", (
+            "Tidsgrænsen nåedes, før beregningen fandt en gyldig plan. Vælg en kortere periode"
+            " eller færre lokationer, eller bed en administrator hæve tidsgrænsen."
+            + (f" ({result.message})" if result.message else "")
+        )
+    if result.status in ("infeasible", "error"):
+        return "failed", result.message or "Beregningen fandt ingen gyldig plan."
+    if result.replanned is None and result.operation != "baseline":
+        return "failed", (
+            "Dagens flåde kunne ikke planlægges efter de samme regler, så forslaget kan ikke"
+            " sammenlignes ligeværdigt. " + (result.message or "")
+        ).strip()
+    if result.status == "feasible":
+        gap = f" Afstanden til den bedste grænse er {_pct(result.gap)} %." if result.gap else ""
+        return "feasible", (
+            "Planen er gyldig, men ikke bevist optimal."
+            + gap
+            + (f" {result.message}" if result.message else "")
+        )
+    return "optimal", "Planen er gyldig og bevist optimal."
+
+
+def effects(comparison: dict) -> dict:
+    """Planning (re-planned − as driven), fleet change (proposal − re-planned), total."""
+
+    def delta(new: dict, old: dict) -> dict:
+        return {key: new[key] - old[key] for key in EFFECT_KEYS}
+
+    as_driven, replanned, proposal = (
+        comparison["as_driven"],
+        comparison["replanned"],
+        comparison["proposal"],
+    )
+    return {
+        "planning": delta(replanned, as_driven),
+        "fleet_change": delta(proposal, replanned),
+        "total": delta(proposal, as_driven),
+    }
+
+
+def _target_summary(data: dict, comparison: dict | None) -> dict | None:
+    target = data.get("target")
+    if target is None:
+        return None
+    out = dict(target)
+    if comparison is not None:
+        key = "co2e_t" if target["kind"] == "co2e" else "yearly_cost_dkk"
+        # the reduction against today as driven, split into its two causes
+        out["from_planning"] = comparison["as_driven"][key] - comparison["replanned"][key]
+        out["from_fleet_change"] = comparison["replanned"][key] - comparison["proposal"][key]
+    return out
+
+
+def summarise(result: Result, state: str = "optimal", state_message: str = "") -> dict:
     """The small part of a result kept queryable: lists, comparisons and KPIs."""
     data = result_to_dict(result)
+    comparison = None
+    if state in USABLE_STATES and data["baseline"] and data["replanned"]:
+        comparison = {
+            "as_driven": data["baseline"],
+            "replanned": data["replanned"],
+            "proposal": data["totals"],
+        }
     return {
         "operation": data["operation"],
         "status": data["status"],
+        "state": state,
+        "state_message": state_message,
         "message": data["message"],
         "objective": data["objective"],
         "best_bound": data["best_bound"],
@@ -42,14 +136,25 @@ def summarise(result: Result) -> dict:
         "timings_s": data["timings_s"],
         "totals": data["totals"],
         "baseline": data["baseline"],
+        "comparison": comparison,
+        "effects": effects(comparison) if comparison else None,
+        "target": _target_summary(data, comparison),
         "fleet": data["fleet"],
         "alternatives": [
             {k: a[k] for k in ("label", "co2_value_dkk_per_t", "totals", "fleet")}
             for a in data["alternatives"]
         ],
+        "alternatives_note": data.get("alternatives_note", ""),
         "warnings": data["warnings"],
         "parameters": data["parameters"],
     }
+
+
+def is_comparable(summary: dict | None) -> bool:
+    """A usable run stored with the like-for-like comparison (older runs lack it)."""
+    return (
+        bool(summary) and summary.get("state") in USABLE_STATES and bool(summary.get("comparison"))
+    )
 
 
 def change_pct(new: float | None, old: float | None) -> float | None:
@@ -60,33 +165,90 @@ def change_pct(new: float | None, old: float | None) -> float | None:
 
 @dataclass
 class Kpi:
+    """A key figure: today as driven, today re-planned by the same rules, the proposal."""
+
     label: str
-    today: float | None
-    scenario: float | None
+    today: float | None  # as driven
+    scenario: float | None  # the proposal
     unit: str
     decimals: int = 0
     lower_is_better: bool = True
+    replanned: float | None = None
+
+    @property
+    def reference(self) -> float | None:
+        """What the fleet change is measured against: today re-planned (like for like)."""
+        return self.replanned if self.replanned is not None else self.today
 
     @property
     def change(self) -> float | None:
-        if self.today is None or self.scenario is None:
+        """The fleet change's effect (proposal − today re-planned)."""
+        if self.reference is None or self.scenario is None:
             return None
-        return self.scenario - self.today
+        return self.scenario - self.reference
 
     @property
     def change_pct(self) -> float | None:
-        return change_pct(self.scenario, self.today)
+        return change_pct(self.scenario, self.reference)
+
+    @property
+    def planning(self) -> float | None:
+        """The planning effect alone (today re-planned − today as driven)."""
+        if self.replanned is None or self.today is None:
+            return None
+        return self.replanned - self.today
+
+
+KPI_ROWS = (
+    ("Årlig omkostning", "yearly_cost_dkk", "kr.", 0),
+    ("Årlig udledning", "co2e_t", "t CO2e", 1),
+    ("Køretøjer", "vehicles", "stk.", 0),
+    ("Uløste ture (periode)", "unserved_trips", "ture", 0),
+    ("CO2e-værdi (samfund)", "co2e_value_dkk", "kr.", 0),
+)
 
 
 def kpis(summary: dict) -> list[Kpi]:
-    totals, base = summary["totals"], summary.get("baseline") or summary["totals"]
+    comparison = summary.get("comparison")
+    if comparison:
+        driven, replanned, proposal = (
+            comparison["as_driven"],
+            comparison["replanned"],
+            comparison["proposal"],
+        )
+    else:  # stored before the comparison existed: as driven only
+        proposal = summary["totals"]
+        driven, replanned = summary.get("baseline") or proposal, None
     return [
-        Kpi("Årlig omkostning", base["yearly_cost_dkk"], totals["yearly_cost_dkk"], "kr."),
-        Kpi("Årlig udledning", base["co2e_t"], totals["co2e_t"], "t CO2e", 1),
-        Kpi("Køretøjer", base["vehicles"], totals["vehicles"], "stk."),
-        Kpi("Uløste ture (periode)", base["unserved_trips"], totals["unserved_trips"], "ture"),
-        Kpi("CO2e-værdi (samfund)", base["co2e_value_dkk"], totals["co2e_value_dkk"], "kr."),
-    ]
+        Kpi(label, driven[key], proposal[key], unit, decimals,
+            replanned=None if replanned is None else replanned[key])
+        for label, key, unit, decimals in KPI_ROWS
+    ]  # fmt: skip
+
+
+def comparison_rows(summary: dict) -> list[dict]:
+    """The three columns and the two effects, per key figure (results page, XLSX)."""
+    comparison = summary.get("comparison")
+    if not comparison:
+        return []
+    rows = []
+    for label, key, unit, decimals in KPI_ROWS:
+        driven = comparison["as_driven"][key]
+        replanned = comparison["replanned"][key]
+        proposal = comparison["proposal"][key]
+        rows.append(
+            {
+                "label": f"{label} ({unit})",
+                "key": key,
+                "decimals": decimals,
+                "as_driven": driven,
+                "replanned": replanned,
+                "proposal": proposal,
+                "planning": replanned - driven,
+                "fleet_change": proposal - replanned,
+            }
+        )
+    return rows
 
 
 def fleet_changes(summary: dict) -> list[dict]:

@@ -323,3 +323,20 @@ def compare_chart():
         scenario=None,
         charts={"sammenligning": comparison_chart(finished)},
     )
+
+
+@bp.post("/<int:scenario_id>/alternativer/<int:number>/simuler")
+@role_required(Role.PLANNER)
+def simulate_alternative(scenario_id: int, number: int):
+    """Open alternative `number` as its own simulation (full plan, downloads, report)."""
+    from app.scenarios.service import ScenarioError
+    from app.scenarios.service import simulate_alternative as make_simulation
+
+    scenario = _scenario(scenario_id)
+    try:
+        copy = make_simulation(scenario, number, current_user)
+    except ScenarioError as error:
+        flash(str(error), "error")
+        return redirect(url_for("scenarios.show", scenario_id=scenario.id))
+    flash(f"Alternativ {number} køres som simuleringen '{copy.name}'.", "success")
+    return redirect(url_for("scenarios.show", scenario_id=copy.id))

@@ -194,3 +194,44 @@ def delete_scenario(scenario: Scenario, user) -> None:
     record("scenario_deleted", scenario, {"navn": scenario.name}, user=user)
     db.session.delete(scenario)
     db.session.commit()
+
+
+def simulate_alternative(scenario: Scenario, number: int, user) -> Scenario:
+    """Alternative `number` (1-based) of a scenario's latest run as a simulation of its own,
+    on the very same snapshot, so it gets a full driving plan, downloads and a report."""
+    run = scenario.latest_run
+    alternatives = (run.summary or {}).get("alternatives") or [] if run else []
+    if not 1 <= number <= len(alternatives):
+        raise ScenarioError("Alternativet findes ikke (kør scenariet igen).")
+    alternative = alternatives[number - 1]
+    counts = [
+        {"pool": line["pool"], "group": line["group"], "count": line["count"]}
+        for line in alternative["fleet"]
+    ]
+    copy = Scenario(
+        name=f"{scenario.name}: alternativ {number}"[:200],
+        kind="simulate",
+        notes=f"Alternativ {number} ({alternative['label']}) fra scenariet '{scenario.name}'.",
+        owner_id=getattr(user, "id", None),
+        period_start=scenario.period_start,
+        period_end=scenario.period_end,
+        location_ids=list(scenario.location_ids),
+        location_names=list(scenario.location_names),
+        pooled=scenario.pooled,
+        setup={**scenario.setup, "counts": counts, "alternatives": False},
+        parameter_set_id=scenario.parameter_set_id,
+        snapshot_blob=scenario.snapshot_blob,
+        snapshot_summary=dict(scenario.snapshot_summary),
+        duplicated_from_id=scenario.id,
+    )
+    db.session.add(copy)
+    db.session.flush()
+    record(
+        "scenario_created",
+        copy,
+        {"navn": copy.name, "type": copy.kind, "alternativ_fra": scenario.id},
+        user=user,
+    )
+    db.session.commit()
+    start_run(copy, user)
+    return copy

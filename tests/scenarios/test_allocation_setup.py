@@ -196,3 +196,30 @@ def test_todays_fleet_with_keep_type_keeps_every_trip_on_its_type(demo_app):
     at_default, at_all = bike_trips(50), bike_trips(100)
     assert at_default <= at_all
     assert ridden_today > 0
+
+
+def test_admin_sets_default_keep_type_locations_by_existing_names(demo_app):
+    from app.parameters.catalogue import CATALOGUE
+    from app.parameters.forms import format_value
+    from app.parameters.service import default_parameter_set
+
+    admin = client_for(demo_app, "admin@kommune.dk")
+    key = "allocation.keep_type_locations"
+    values = {spec.key: format_value(spec.value) for spec in CATALOGUE}
+
+    def save(typed: str):
+        token = csrf_token(admin, "/admin/parametre")
+        return admin.post("/admin/parametre", data={"csrf_token": token, **values, key: typed})
+
+    refused = save("Rådhuset; Månebasen")
+    assert refused.status_code == 400
+    assert "der findes ingen lokation med navnet &#39;Månebasen&#39;." in refused.text
+    assert save("Rådhuset ;Hjemmeplejen Nord").status_code == 302
+    with demo_app.app_context():
+        stored = default_parameter_set().values[key]["value"]
+    assert stored == ["Hjemmeplejen Nord", "Rådhuset"]
+    page = admin.get("/admin/parametre").text
+    assert 'value="Hjemmeplejen Nord; Rådhuset"' in page
+    assert save("").status_code == 302  # back to none, for the other tests
+    with demo_app.app_context():
+        assert default_parameter_set().values[key]["value"] == []

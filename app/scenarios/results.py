@@ -83,6 +83,22 @@ def run_state(result: Result, problems: list[str]) -> tuple[str, str]:
     return "optimal", "Planen er gyldig og bevist optimal."
 
 
+TIMING_LABELS = {
+    "data_prep": "dataforberedelse",
+    "solve_wall": "løsning (ur)",
+    "model_build": "modelopbygning",
+    "solve": "løser",
+    "plan": "køreplan",
+    "report": "opgørelse",
+    "parallel_failed": "parallel kørsel faldt tilbage",
+}
+
+
+def timing_rows(summary: dict) -> list[tuple[str, float]]:
+    """The engine's phase timings with Danish names (unknown phases keep their key)."""
+    return [(TIMING_LABELS.get(k, k), v) for k, v in (summary.get("timings_s") or {}).items()]
+
+
 def effects(comparison: dict) -> dict:
     """Planning (re-planned − as driven), fleet change (proposal − re-planned), total."""
 

@@ -6,7 +6,13 @@ from flask_login import current_user
 
 from app.models.scenarios import Scenario
 from app.parameters.catalogue import BY_KEY
-from app.scenarios.results import comparison_rows, fleet_by_pool, fleet_changes, kpis
+from app.scenarios.results import (
+    comparison_rows,
+    fleet_by_pool,
+    fleet_changes,
+    kpis,
+    timing_rows,
+)
 from app.scenarios.service import can_delete
 
 
@@ -60,6 +66,7 @@ def scenario_page_context(scenario: Scenario) -> dict:
             kpis=kpis(summary),
             comparison=summary.get("comparison"),
             comparison_rows=comparison_rows(summary),
+            timings=timing_rows(summary),
             fleet_rows=fleet_changes(summary),
             pools=fleet_by_pool(summary),
         )

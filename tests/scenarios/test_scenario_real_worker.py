@@ -61,3 +61,60 @@ def test_real_worker_optimises_demo_data_and_stores_result(real_worker):
     assert any(phase.startswith("Løser") for phase in logged), logged
     # Polling saw the job running, not just its end.
     assert phases - {"Færdig"}, phases
+
+
+def test_real_worker_meets_a_co2e_target_on_a_pooled_year_of_home_care(real_worker):
+    """The reviewers' case: Hjemmeplejen Nord + Syd pooled, one year, CO2e −30 %. It ends
+    with the target met (optimal or feasible) or as unreachable, well inside the job time,
+    and never as a "finished" run without a plan."""
+    from app.demo.service import load_demo_data
+    from app.jobs.service import job_timeout
+    from app.scenarios.inputs import default_period
+
+    app, _process = real_worker
+    user_id = create_user(app, "planner")
+    with app.app_context():
+        load_demo_data(seed=2026, end=DEMO_END)
+        names = ["Hjemmeplejen Nord", "Hjemmeplejen Syd"]
+        ids = db.session.scalars(db.select(Location.id).where(Location.name.in_(names))).all()
+        start, end = default_period()
+        owner = db.session.get(User, user_id)
+        setup = ScenarioSetup(
+            name="Hjemmeplejen Nord + Syd, CO2e −30 %",
+            kind="optimise",
+            period_start=start,
+            period_end=end,
+            location_ids=list(ids),
+            pooled=True,
+            co2_target_pct=30,
+            alternatives=True,
+        )
+        scenario = create_scenario(setup, owner)
+        assert scenario.snapshot_summary["trips"] > 40_000
+        run = start_run(scenario, owner)
+        scenario_id, job_id = scenario.id, run.job_id
+        limit = job_timeout("scenario")
+    started = time.monotonic()
+    with app.app_context():
+        while True:
+            db.session.expire_all()
+            job = db.session.get(Job, job_id)
+            if job.done:
+                break
+            assert time.monotonic() - started < limit, f"still {job.status}: {job.phase}"
+            time.sleep(1)
+        seconds = time.monotonic() - started
+        run = db.session.get(Scenario, scenario_id).latest_run
+        assert job.status == "finished", job.error
+        assert seconds < limit / 2, f"{seconds:.0f} s of a {limit} s job"
+        summary = run.summary
+        assert run.state in ("optimal", "feasible", "unreachable"), summary["state_message"]
+        if run.state == "unreachable":
+            assert summary["target"]["reachable"] is not None
+            return
+        target, comparison = summary["target"], summary["comparison"]
+        assert target["met"] and comparison["proposal"]["co2e_t"] <= target["limit"] + 1e-6
+        assert target["limit"] == pytest.approx(comparison["as_driven"]["co2e_t"] * 0.7)
+        # every trip is planned: on a fleet vehicle or, counted, in an own car
+        assert comparison["proposal"]["unserved_trips"] < comparison["proposal"]["trips"]
+        assert summary["alternatives"] or summary["alternatives_note"]

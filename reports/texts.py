@@ -307,10 +307,19 @@ def draft_resume(facts: ScenarioFacts) -> str:
             "Analysen peger ikke på en ændring af flåden. Forvaltningen anbefaler at bruge "
             "analysen som grundlag for dialog med de berørte medarbejdere."
         )
-    else:
+    elif facts.removed_bound:
         lines.append(
             "Forvaltningen anbefaler at gennemføre ændringen trinvis, når leasingaftalerne "
             "udløber, og at bruge analysen som grundlag for dialog med de berørte medarbejdere."
+        )
+    else:
+        lines.append(
+            "Ingen leasingaftale binder de køretøjer, der udgår, så ændringen kan begynde med "
+            "det samme. Forvaltningen anbefaler at bruge analysen som grundlag for dialog med "
+            "de berørte medarbejdere."
+            if facts.removed
+            else "Forvaltningen anbefaler at gennemføre ændringen og at bruge analysen som "
+            "grundlag for dialog med de berørte medarbejdere."
         )
     return " ".join(lines)
 

@@ -154,6 +154,12 @@ def test_resume_states_the_fleet_effect_and_the_planning_effect_apart():
         "Med både fælles booking og den nye flåde går udgifterne fra 650.000 kr. i dag til "
         "560.000 kr. om året og udledningen fra 12,0 til 4,0 t CO2e om året." in text
     )
+    # No vehicle ids, so no lease binds the two cars that go.
+    assert text.endswith(
+        "Ingen leasingaftale binder de køretøjer, der udgår, så ændringen kan begynde med det "
+        "samme. Forvaltningen anbefaler at bruge analysen som grundlag for dialog med de "
+        "berørte medarbejdere."
+    )
 
     points = draft_indstilling(facts).split("\n")
     assert points[1].startswith("at flåden på lokationen Rådhuset reduceres fra 6 til 4 biler")
@@ -324,6 +330,10 @@ def test_report_lease_table_uses_the_scenario_decision_date():
     assert facts.removed_bound == 1
     ((_, group),) = facts.removed
     assert group.lease_end_text == "30. juni 2027; 1 kan udgå med det samme"
+    assert draft_resume(facts).endswith(
+        "Forvaltningen anbefaler at gennemføre ændringen trinvis, når leasingaftalerne udløber, "
+        "og at bruge analysen som grundlag for dialog med de berørte medarbejdere."
+    )
 
 
 def test_decision_date_as_the_scenario_ran():

@@ -1,18 +1,30 @@
-"""One demo municipality with two finished scenarios and one built report, per test session.
+"""One demo municipality with finished scenarios and one built report, per test session.
 
 Loading the demo data and running the engine take seconds; every report test reads the
 same results, so they are made once. Scenarios use one small location (Rådhuset) and
-three weeks so the engine finishes quickly.
+three weeks so the engine finishes quickly. Besides two optimisations and a simulation of
+today's fleet, stored copies give the runs a report must refuse (no valid plan, target not
+reachable, stored before the like-for-like comparison) or flag (not proven optimal).
+The flow tests run on SQLite and again on PostgreSQL (`flow_app`).
 """
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSWORD, create_user, login, make_app
+from tests.conftest import (
+    PASSWORD,
+    PG_HOST,
+    PG_PORT,
+    POSTGRES_AVAILABLE,
+    create_user,
+    login,
+    make_app,
+)
 from tests.reports.pdftools import ReportPdf
 from tests.support import work_queue
 
@@ -20,50 +32,143 @@ PERIOD = (date(2026, 10, 1), date(2026, 10, 21))
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "report"
 
 
-@pytest.fixture(scope="session")
-def report_app(tmp_path_factory):
-    app = make_app(tmp_path_factory.mktemp("reports"))
-    with app.app_context():
-        from app.demo.service import load_demo_data
-        from app.extensions import db
-        from app.models import Job, Location
-        from app.scenarios.service import ScenarioSetup, create_scenario, start_run
+# Runs a report must refuse or flag, stored beside real ones (copies of the recommended
+# scenario's result with the state the scenario job writes in each case).
+STORED_RUNS = {
+    "failed": (
+        "Ingen gyldig plan",
+        "failed",
+        "failed",
+        "Tidsgrænsen blev nået, før der var en plan.",
+    ),
+    "unreachable": ("Mål ikke nået", "unreachable", "unreachable", "Målet kan ikke nås."),
+    "old": ("Kørt før sammenligningen", "finished", None, ""),
+    "feasible": ("Ikke bevist optimal", "finished", "feasible", "Tidsgrænsen stoppede beviset."),
+}
+FEASIBLE_GAP = 0.0123
 
-        load_demo_data(seed=2026, end=date(2026, 10, 31))
-        location = db.session.scalar(db.select(Location).where(Location.name == "Rådhuset"))
-        runs = []
-        for name, co2_target, alternatives in (
-            ("Anbefalet flåde", None, True),
-            ("CO2e halveret", 50.0, False),
-        ):
-            scenario = create_scenario(
-                ScenarioSetup(
-                    name=name,
-                    kind="optimise",
-                    period_start=PERIOD[0],
-                    period_end=PERIOD[1],
-                    location_ids=[location.id],
-                    co2_target_pct=co2_target,
-                    alternatives=alternatives,
-                ),
-                None,
-            )
-            runs.append(start_run(scenario, None))
-        work_queue()
-        db.session.expire_all()
-        for run in runs:
-            if run.status != "finished":
-                job = db.session.get(Job, run.job_id)
-                pytest.fail(f"scenario run failed: {job.error}\n{job.error_detail}")
-        app.config["TEST_SCENARIO_IDS"] = [run.scenario_id for run in runs]
-        for role in ("viewer", "planner", "admin"):
-            create_user(app, role)
-    yield app
+
+def _store_run(source, setup, status: str, state: str | None, message: str) -> int:
+    """A scenario like `source` with one stored run in the given status and state."""
+    from app.extensions import db
+    from app.models import ScenarioRun, utcnow
+    from app.scenarios.service import create_scenario
+
+    scenario = create_scenario(setup, None)
+    run = source.latest_run
+    summary = dict(run.summary)
+    if state is None:  # as stored before the like-for-like comparison existed
+        for key in ("comparison", "effects", "target", "state", "state_message"):
+            summary.pop(key, None)
+    else:
+        summary.update(state=state, state_message=message)
+        if state in ("failed", "unreachable"):  # no plan to compare, as the job stores it
+            summary.update(comparison=None, effects=None)
+        if state == "feasible":
+            summary["gap"] = FEASIBLE_GAP
+    db.session.add(
+        ScenarioRun(
+            scenario=scenario,
+            status=status,
+            summary=summary,
+            result_blob=run.result_blob,
+            finished_at=utcnow(),
+        )
+    )
+    db.session.commit()
+    return scenario.id
+
+
+def populate(app) -> None:
+    """The demo municipality, three real scenario runs and the stored special cases."""
+    from app.demo.service import load_demo_data
+    from app.extensions import db
+    from app.models import Job, Location, Scenario
+    from app.scenarios.service import ScenarioSetup, create_scenario, start_run
+
+    load_demo_data(seed=2026, end=date(2026, 10, 31))
+    location = db.session.scalar(db.select(Location).where(Location.name == "Rådhuset"))
+
+    def setup(name: str, kind: str = "optimise", **kwargs) -> ScenarioSetup:
+        return ScenarioSetup(
+            name=name,
+            kind=kind,
+            period_start=PERIOD[0],
+            period_end=PERIOD[1],
+            location_ids=[location.id],
+            **kwargs,
+        )
+
+    runs = []
+    for one in (
+        setup("Anbefalet flåde", alternatives=True),
+        setup("CO2e halveret", co2_target_pct=50.0, alternatives=False),
+        setup("Dagens flåde", kind="simulate"),  # no counts chosen: today's fleet
+    ):
+        runs.append(start_run(create_scenario(one, None), None))
+    work_queue()
+    db.session.expire_all()
+    for run in runs:
+        if run.status != "finished":
+            job = db.session.get(Job, run.job_id)
+            pytest.fail(f"scenario run failed: {job.error}\n{job.error_detail}")
+        if not run.summary.get("comparison"):
+            pytest.fail("the scenario job stores no summary['comparison'] (like-for-like)")
+    app.config["TEST_SCENARIO_IDS"] = [run.scenario_id for run in runs[:2]]
+    app.config["TEST_NO_CHANGE_ID"] = runs[2].scenario_id
+    source = db.session.get(Scenario, runs[0].scenario_id)
+    app.config["TEST_STORED_IDS"] = {
+        key: _store_run(source, setup(name), status, state, message)
+        for key, (name, status, state, message) in STORED_RUNS.items()
+    }
+    for role in ("viewer", "planner", "admin"):
+        create_user(app, role)
+
+
+def _dispose(app) -> None:
     with app.app_context():
         from app.extensions import db
 
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def report_app(tmp_path_factory):
+    app = make_app(tmp_path_factory.mktemp("reports"))
+    with app.app_context():
+        populate(app)
+    yield app
+    _dispose(app)
+
+
+@pytest.fixture(scope="session")
+def report_app_pg(tmp_path_factory):
+    """The same municipality and runs on PostgreSQL (a database of its own, dropped after)."""
+    if not POSTGRES_AVAILABLE:
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    import psycopg
+
+    name = f"fleet_test_reports_{uuid.uuid4().hex[:10]}"
+    admin_url = f"postgresql://postgres@{PG_HOST}:{PG_PORT}/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        url = f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/{name}"
+        app = make_app(tmp_path_factory.mktemp("reports-pg"), url)
+        with app.app_context():
+            populate(app)
+        yield app
+        _dispose(app)
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def flow_app(request):
+    """The report app on SQLite and again on PostgreSQL (the production database)."""
+    return request.getfixturevalue("report_app_pg" if request.param == "postgres" else "report_app")
 
 
 @pytest.fixture(scope="session")

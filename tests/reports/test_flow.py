@@ -6,6 +6,8 @@ import hashlib
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.reports.conftest import logged_in
 from tests.reports.pdftools import ReportPdf
 from tests.support import work_queue
@@ -17,8 +19,9 @@ def _csrf(client, path: str) -> str:
     return match.group(1)
 
 
-def test_planner_drafts_edits_previews_and_makes_the_pdf(report_app, scenario_ids):
-    recommended, alternative = scenario_ids
+def test_planner_drafts_edits_previews_and_makes_the_pdf(flow_app):
+    report_app = flow_app
+    recommended, alternative = flow_app.config["TEST_SCENARIO_IDS"]
     planner = logged_in(report_app, "planner")
 
     page = planner.get(f"/scenarier/{recommended}")
@@ -116,7 +119,8 @@ def test_planner_drafts_edits_previews_and_makes_the_pdf(report_app, scenario_id
     assert viewer.get(f"{report_url}/pdf").data == data
 
 
-def test_cli_builds_the_same_report(report_app, scenario_ids, tmp_path):
+def test_cli_builds_the_same_report(flow_app, tmp_path):
+    report_app, scenario_ids = flow_app, flow_app.config["TEST_SCENARIO_IDS"]
     out = tmp_path / "rapport.pdf"
     runner = report_app.test_cli_runner()
     result = runner.invoke(
@@ -135,16 +139,27 @@ def test_cli_builds_the_same_report(report_app, scenario_ids, tmp_path):
     assert result.exit_code != 0 and "findes ikke" in result.output
 
 
-def test_a_report_whose_scenario_is_gone_fails_with_a_danish_message(report_app):
+def test_a_report_whose_scenario_is_gone_is_refused_with_a_danish_message(flow_app):
+    report_app = flow_app
     with report_app.app_context():
         from app.extensions import db
+        from app.jobs.service import enqueue
         from app.models import Report
         from app.reports.service import shown_status, start_pdf
+        from reports.builder import ReportError
 
         report = Report(title="Forældreløs", scenario_id=None, texts={}, sections=[])
         db.session.add(report)
         db.session.commit()
-        job = start_pdf(report, None)
+        with pytest.raises(ReportError, match="Scenariet bag rapporten er slettet"):
+            start_pdf(report, None)
+        db.session.expire_all()
+        report = db.session.get(Report, report.id)
+        assert report.status == "draft" and report.job_id is None  # nothing queued
+        # A scenario deleted after the job was queued: the job itself fails, in Danish.
+        job = enqueue("report", {"report_id": report.id}, user=None, title="Rapport")
+        report.job_id = job.id
+        db.session.commit()
         work_queue()
         db.session.expire_all()
         report = db.session.get(Report, report.id)
@@ -152,14 +167,14 @@ def test_a_report_whose_scenario_is_gone_fails_with_a_danish_message(report_app)
         assert report.error == "Scenariet bag rapporten er slettet."
         assert report.job.status == "failed" and report.job.error == report.error
         assert report.file_path is None
-        assert job.id == report.job_id
     planner = logged_in(report_app, "planner")
     page = planner.get(f"/rapporter/{report.id}")
     assert "PDF&#39;en kunne ikke laves" in page.text or "PDF'en kunne ikke laves" in page.text
     assert "Scenariet bag rapporten er slettet." in page.text
 
 
-def test_copy_keeps_the_texts_and_only_the_author_or_an_admin_deletes(report_app, scenario_ids):
+def test_copy_keeps_the_texts_and_only_the_author_or_an_admin_deletes(flow_app):
+    report_app, scenario_ids = flow_app, flow_app.config["TEST_SCENARIO_IDS"]
     planner = logged_in(report_app, "planner")
     token = _csrf(planner, "/rapporter/ny")
     response = planner.post(

@@ -37,33 +37,73 @@ def summary(report_ctx, scenario_ids) -> dict:
     return db.session.get(Scenario, scenario_ids[0]).latest_run.summary
 
 
+def changed(noun: str, diff: float, unit: str = "kr.", decimals: int = 0) -> str:
+    """ "udgifterne falder med 18.317 kr. om året" from a signed difference."""
+    verb = "falder" if diff < 0 else "stiger"
+    amount = dkk(abs(diff)) if unit == "kr." else f"{number(abs(diff), decimals)} {unit}"
+    return f"{noun} {verb} med {amount} om året"
+
+
 def test_key_figures_in_resume_are_the_stored_results(report_pdf, summary):
-    base, new = summary["baseline"], summary["totals"]
+    comparison, fleet = summary["comparison"], summary["effects"]["fleet_change"]
+    base, rep, new = (comparison[k] for k in ("as_driven", "replanned", "proposal"))
     rows = {row[0]: row[1:] for row in report_pdf.section_rows("Resumé", "Indstilling")}
-    assert rows["Køretøjer"][:2] == [number(base["vehicles"]), number(new["vehicles"])]
+    header = next(
+        row for row in report_pdf.section_rows("Resumé", "Indstilling") if row[0] == "Nøgletal"
+    )
+    assert header[1:4] == ["I dag (som kørt)", "I dag (omplanlagt)", "Forslag"]
+    assert rows["Køretøjer"][:3] == [number(t["vehicles"]) for t in (base, rep, new)]
     cost = rows["Udgifter pr. år"]
     assert cost == [
         dkk(base["yearly_cost_dkk"]),
+        dkk(rep["yearly_cost_dkk"]),
         dkk(new["yearly_cost_dkk"]),
-        dkk(new["yearly_cost_dkk"] - base["yearly_cost_dkk"]),
+        dkk(fleet["yearly_cost_dkk"]),  # the fleet decision's effect: proposal - re-planned
     ]
     assert all(DANISH_DKK.match(value) for value in cost), cost
-    assert rows["Udledning pr. år"][:2] == [
-        f"{number(base['co2e_t'], 1)} t CO2e",
-        f"{number(new['co2e_t'], 1)} t CO2e",
+    assert rows["Udledning pr. år"] == [
+        f"{number(t, 1)} t CO2e"
+        for t in (base["co2e_t"], rep["co2e_t"], new["co2e_t"], fleet["co2e_t"])
     ]
-    assert rows["Ture uden flådekøretøj (perioden)"][1] == number(new["unserved_trips"])
+    assert rows["Ture uden flådekøretøj (perioden)"][2] == number(new["unserved_trips"])
+    assert "315 rundture" in report_pdf.section_text("Resumé", "Indstilling")
 
-    text = report_pdf.section_text("Resumé", "Indstilling")
-    saving = base["yearly_cost_dkk"] - new["yearly_cost_dkk"]
-    assert f"{number(new['vehicles'])} køretøjer i stedet for {number(base['vehicles'])}" in text
-    assert f"med {dkk(abs(saving))} om året" in text
-    assert f"med {number(abs(base['co2e_t'] - new['co2e_t']), 1)} t CO2e om året" in text
-    assert "315 rundture" in text  # the three weeks of Rådhuset's trips
+
+def test_resume_and_indstilling_quote_the_fleet_effect_and_planning_apart(report_pdf, summary):
+    effects = summary["effects"]
+    fleet, planning = effects["fleet_change"], effects["planning"]
+    assert round(fleet["yearly_cost_dkk"]) and round(planning["yearly_cost_dkk"])
+    resume = report_pdf.section_text("Resumé", "Indstilling")
+    fleet_text = resume.split("Ændringen af flåden betyder i sig selv, at ", 1)[1]
+    fleet_text = fleet_text.split("Uafhængigt af flåden", 1)[0]
+    assert fleet_text.startswith(changed("udgifterne", fleet["yearly_cost_dkk"]))
+    assert changed("udledningen", fleet["co2e_t"], "t CO2e", 1) in fleet_text
+    assert "sammenlignet med dagens biler med samme planlægning af turene" in fleet_text
+    if round(planning["yearly_cost_dkk"]) != round(fleet["yearly_cost_dkk"]):
+        assert dkk(abs(planning["yearly_cost_dkk"])) not in fleet_text
+    planning_text = resume.split("Uafhængigt af flåden kan planlægningen give en gevinst", 1)[1]
+    planning_text = planning_text.split("Det kræver en fælles bookingpraksis", 1)[0]
+    assert "fællesskab på tværs af afdelinger" in planning_text
+    assert changed("udgifterne", planning["yearly_cost_dkk"]) in planning_text
+    assert changed("udledningen", planning["co2e_t"], "t CO2e", 1) in planning_text
+    # The difference from today as driven is never called the fleet decision's.
+    total = dkk(abs(effects["total"]["yearly_cost_dkk"]))
+    assert f"med {total} om året" not in resume
+
+    indstilling = report_pdf.section_text("Indstilling", "Sagsfremstilling")
+    assert (
+        "at det noteres, at ændringen af flåden i sig selv betyder, at "
+        + changed("udgifterne", fleet["yearly_cost_dkk"])
+    ) in indstilling
+    if planning["yearly_cost_dkk"] < 0:
+        point = indstilling.split("at forvaltningen arbejder for fælles booking", 1)[1]
+        point = point.split("uafhængigt af beslutningen om flåden", 1)[0]
+        assert f"med dagens biler giver det {dkk(abs(planning['yearly_cost_dkk']))}" in point
 
 
 def test_economy_table_is_the_stored_split(report_pdf, summary):
-    base, new = summary["baseline"], summary["totals"]
+    comparison = summary["comparison"]
+    base, rep, new = (comparison[k] for k in ("as_driven", "replanned", "proposal"))
     rows = {row[0]: row[1:] for row in report_pdf.section_rows("Økonomi", "Klima")}
     expected = {
         "Faste udgifter (leasing, forsikring, afgift, service)": "fixed_dkk",
@@ -73,12 +113,16 @@ def test_economy_table_is_the_stored_split(report_pdf, summary):
     }
     text = report_pdf.section_text("Økonomi", "Klima")
     for label, key in expected.items():
-        wanted = [dkk(base[key]), dkk(new[key]), dkk(new[key] - base[key])]
+        wanted = [dkk(base[key]), dkk(rep[key]), dkk(new[key]), dkk(new[key] - rep[key])]
         # pdfminer sometimes files a row's very last glyph (the "." of "kr.") under the next
         # marked-content id; compare cells without it and find the full amounts in the text.
         assert [c.rstrip(".") for c in rows[label]] == [w.rstrip(".") for w in wanted], label
         assert all(amount in text for amount in wanted), label
-    assert f"fra {dkk(base['yearly_cost_dkk'])} i dag til {dkk(new['yearly_cost_dkk'])}" in text
+    assert (
+        f"fra {dkk(rep['yearly_cost_dkk'])} med dagens flåde og samme planlægning af turene "
+        f"til {dkk(new['yearly_cost_dkk'])} med forslaget"
+    ) in text
+    assert "Planlægning: Med dagens biler, men turene fordelt som i forslaget" in text
     assert "kr.." not in text
 
 

@@ -313,25 +313,45 @@ def _print_figures(scenario: Scenario) -> None:
     from app.scenarios.results import kpis
 
     run = scenario.latest_run
-    click.echo(f"Scenarie {scenario.id}: {scenario.name} ({run.summary['status']})")
+    click.echo(f"Scenarie {scenario.id}: {scenario.name} ({run.state_label})")
+    if run.state == "feasible":
+        click.echo(f"  BEMÆRK: {run.summary.get('state_message', '')}")
+
+    def shown(value, k) -> str:
+        return dkk(value) if k.unit == "kr." else f"{number(value, k.decimals)} {k.unit}"
+
     for k in kpis(run.summary):
-        change = f" ({percent(k.change_pct, 1, signed=True)})" if k.change_pct is not None else ""
-        today = dkk(k.today) if k.unit == "kr." else f"{number(k.today, k.decimals)} {k.unit}"
-        new = dkk(k.scenario) if k.unit == "kr." else f"{number(k.scenario, k.decimals)} {k.unit}"
-        click.echo(f"  {k.label}: {today} -> {new}{change}")
+        if k.replanned is None:  # stored before the like-for-like comparison
+            click.echo(f"  {k.label}: i dag {shown(k.today, k)} -> {shown(k.scenario, k)}")
+            continue
+        pct = f" ({percent(k.change_pct, 1, signed=True)})" if k.change_pct is not None else ""
+        click.echo(
+            f"  {k.label}: som kørt {shown(k.today, k)}, omplanlagt {shown(k.replanned, k)},"
+            f" forslag {shown(k.scenario, k)}; flådeændringen"
+            f" {number(k.change, k.decimals, signed=True)}{pct}, planlægning alene"
+            f" {number(k.planning, k.decimals, signed=True)}"
+        )
 
 
 @scenario_cli.command("show")
 @click.argument("scenario_id", type=int)
 @click.option("--json", "as_json", is_flag=True, help="Print the stored result as JSON.")
 def show_command(scenario_id: int, as_json: bool):
+    """A scenario's latest result; --json adds the like-for-like comparison and effects."""
     scenario = db.session.get(Scenario, scenario_id)
     if scenario is None:
         raise click.ClickException(f"Scenarie {scenario_id} findes ikke.")
     run = scenario.latest_run
-    if run is None or run.status != "finished":
+    if run is None or run.state is None:
         raise click.ClickException("Scenariet har intet færdigt resultat.")
+    if run.state == "failed":
+        raise click.ClickException(f"Kørslen fejlede: {run.summary.get('state_message', '')}")
+    if run.state == "unreachable" and not as_json:
+        click.echo(f"Scenarie {scenario.id}: {scenario.name} ({run.state_label})")
+        click.echo(f"  {run.summary.get('state_message', '')}")
+        return
     if as_json:
+        summary = run.summary
         payload = {
             "scenario": {
                 "id": scenario.id,
@@ -342,10 +362,25 @@ def show_command(scenario_id: int, as_json: bool):
                 "pooled": scenario.pooled,
             },
             **run.result,
+            "state": run.state,
+            "state_label": run.state_label,
+            "state_message": summary.get("state_message", ""),
+            "comparison": summary.get("comparison"),
+            "effects": {
+                key: {k: v for k, v in deltas.items() if k in EFFECT_JSON_KEYS}
+                for key, deltas in (summary.get("effects") or {}).items()
+                if key in ("planning", "fleet_change")
+            }
+            or None,
+            "target": summary.get("target"),
         }
         click.echo(json.dumps(payload, ensure_ascii=False, default=_default))
     else:
         _print_figures(scenario)
+
+
+# The issue's contract for `effects` in the JSON: these deltas.
+EFFECT_JSON_KEYS = ("yearly_cost_dkk", "co2e_t", "vehicles", "unserved_trips")
 
 
 def _default(value):

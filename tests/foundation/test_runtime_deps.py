@@ -26,16 +26,14 @@ OWN_MODULES = {"app", "reports", "worker", "wsgi"}
 
 # Imported directly, installed as a hard dependency of a listed distribution whose public
 # API they are (Flask's request/CLI/templates are Werkzeug, Click and Jinja2; Flask-WTF's
-# forms are WTForms) or that uses them itself (WeasyPrint loads images with Pillow; the
-# logo check opens them the same way). Each entry is checked below against the listed
-# distribution's metadata; anything else imported must be listed in requirements.txt.
+# forms are WTForms). Each entry is checked below against the listed distribution's
+# metadata; anything else imported must be listed in requirements.txt.
 COMES_WITH = {
     "click": "flask",
     "jinja2": "flask",
     "markupsafe": "flask",
     "werkzeug": "flask",
     "wtforms": "flask-wtf",
-    "pillow": "weasyprint",
 }
 
 # Test hooks in runtime code: (file, module) imported only inside a function, on a path

@@ -186,3 +186,24 @@ def test_a_viewer_cannot_open_an_alternative(demo_app, no_change):
         f"/scenarier/{no_change}/alternativer/1/simuler", data={"csrf_token": token}
     )
     assert response.status_code == 403
+
+
+def test_cli_json_carries_the_comparison_and_the_effects(demo_app, no_change):
+    import json
+
+    runner = demo_app.test_cli_runner()
+    shown = runner.invoke(args=["scenario", "show", str(no_change), "--json"])
+    assert shown.exit_code == 0, shown.output
+    payload = json.loads(shown.output)
+    assert set(payload["comparison"]) == {"as_driven", "replanned", "proposal"}
+    assert set(payload["comparison"]["proposal"]) == set(payload["totals"])
+    assert set(payload["effects"]) == {"planning", "fleet_change"}
+    assert set(payload["effects"]["fleet_change"]) == {
+        "yearly_cost_dkk",
+        "co2e_t",
+        "vehicles",
+        "unserved_trips",
+    }
+    assert all(v == 0 for v in payload["effects"]["fleet_change"].values())
+    text = runner.invoke(args=["scenario", "show", str(no_change)])
+    assert "flådeændringen 0" in text.output and "planlægning alene" in text.output

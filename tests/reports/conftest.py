@@ -106,6 +106,26 @@ def populate(app) -> None:
         setup("Dagens flåde", kind="simulate"),  # no counts chosen: today's fleet
     ):
         runs.append(start_run(create_scenario(one, None), None))
+    # Three of Rådhuset's four Kia e-Niro go; their leases end 27 January, 8 June and
+    # 4 October 2027 and 28 May 2028, the decision is on 1 July 2027: one lease that ended
+    # before it and one that still runs after it among the three that go.
+    fewer = create_scenario(
+        setup("Færre elbiler", kind="simulate", overrides={"_decision_date": "2027-07-01"}),
+        None,
+    )
+    fewer.setup = {
+        **fewer.setup,
+        "counts": [
+            {
+                "pool": line["pool"],
+                "group": line["group"],
+                "count": 1 if "Kia e-Niro" in line["group"] else line["current_count"],
+            }
+            for line in fewer.snapshot_summary["fleet"]
+        ],
+    }
+    db.session.commit()
+    runs.append(start_run(fewer, None))
     work_queue()
     db.session.expire_all()
     for run in runs:
@@ -116,6 +136,7 @@ def populate(app) -> None:
             pytest.fail("the scenario job stores no summary['comparison'] (like-for-like)")
     app.config["TEST_SCENARIO_IDS"] = [run.scenario_id for run in runs[:2]]
     app.config["TEST_NO_CHANGE_ID"] = runs[2].scenario_id
+    app.config["TEST_LEASE_ID"] = runs[3].scenario_id
     source = db.session.get(Scenario, runs[0].scenario_id)
     app.config["TEST_STORED_IDS"] = {
         key: _store_run(source, setup(name), status, state, message)

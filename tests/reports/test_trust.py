@@ -69,6 +69,27 @@ def test_a_no_change_simulation_states_no_effect_of_the_fleet_decision(report_ct
     assert "beslutningen om flåden ændrer ikke udledningen" in climate
 
 
+def test_when_the_saving_comes_counts_only_leases_after_the_decision_date(report_ctx):
+    pdf = _build(report_ctx.config["TEST_LEASE_ID"])
+    economy = pdf.section_text("Økonomi", "Klima")
+    assert (
+        "1 af de 3 køretøjer, der udgår, er bundet af leasingaftaler, der udløber efter "
+        "beslutningsdatoen (1. juli 2027); besparelsen på det kommer, når aftalerne udløber, "
+        "den sidste 4. oktober 2027. 2 køretøjer kan udgå med det samme." in economy
+    )
+    rows = {row[1]: row for row in pdf.section_rows("Økonomi", "Klima") if len(row) == 4}
+    assert rows["Kia e-Niro"] == [
+        "Rådhuset",
+        "Kia e-Niro",
+        "3",
+        "4. oktober 2027; 2 kan udgå med det samme",
+    ]
+    assert "27. januar 2027" not in economy and "8. juni 2027" not in economy  # ended before
+    assert "28. maj 2028" not in economy  # that car stays
+    indstilling = pdf.section_text("Indstilling", "Sagsfremstilling")
+    assert "ved de kommende leasingudløb" in indstilling
+
+
 def test_a_result_not_proven_optimal_carries_a_banner(report_ctx):
     pdf = _build(report_ctx.config["TEST_STORED_IDS"]["feasible"])
     notice = (
@@ -92,6 +113,7 @@ def test_finished_scenarios_offers_only_reportable_runs(flow_app):
     wanted = [
         *flow_app.config["TEST_SCENARIO_IDS"],
         flow_app.config["TEST_NO_CHANGE_ID"],
+        flow_app.config["TEST_LEASE_ID"],
         stored["feasible"],
     ]
     assert offered == sorted(wanted, reverse=True)  # newest first, each once

@@ -74,12 +74,12 @@ def run_state(result: Result, problems: list[str]) -> tuple[str, str]:
             " sammenlignes ligeværdigt. " + (result.message or "")
         ).strip()
     if result.status == "feasible":
+        message = result.message or ""
+        if message.startswith("Planen er gyldig"):
+            return "feasible", message  # the engine said it whole, gap included
         gap = f" Afstanden til den bedste grænse er {_pct(result.gap)} %." if result.gap else ""
-        return "feasible", (
-            "Planen er gyldig, men ikke bevist optimal."
-            + gap
-            + (f" {result.message}" if result.message else "")
-        )
+        text = "Planen er gyldig, men ikke bevist optimal." + gap
+        return "feasible", f"{text} {message}".strip()
     return "optimal", "Planen er gyldig og bevist optimal."
 
 

@@ -16,7 +16,7 @@ from reports.fetcher import REPORT_STATIC
 from tests.reports.conftest import ARTIFACTS
 from tests.reports.pdftools import squash
 
-DANISH_DKK = re.compile(r"^−?\d{1,3}(\.\d{3})* kr\.$")
+DANISH_DKK = re.compile(r"^[−+]?\d{1,3}(\.\d{3})* kr\.$")
 SECTIONS = [
     "Resumé",
     "Indstilling",
@@ -35,6 +35,11 @@ def summary(report_ctx, scenario_ids) -> dict:
     from app.models import Scenario
 
     return db.session.get(Scenario, scenario_ids[0]).latest_run.summary
+
+
+def effect(diff: float) -> str:
+    """An effect in kroner with its sign: "+2.554 kr.", "−11.095 kr.", "0 kr."."""
+    return f"{number(diff, 0, signed=True)} kr."
 
 
 def changed(noun: str, diff: float, unit: str = "kr.", decimals: int = 0) -> str:
@@ -58,12 +63,12 @@ def test_key_figures_in_resume_are_the_stored_results(report_pdf, summary):
         dkk(base["yearly_cost_dkk"]),
         dkk(rep["yearly_cost_dkk"]),
         dkk(new["yearly_cost_dkk"]),
-        dkk(fleet["yearly_cost_dkk"]),  # the fleet decision's effect: proposal - re-planned
+        effect(fleet["yearly_cost_dkk"]),  # the fleet decision's effect: proposal - re-planned
     ]
     assert all(DANISH_DKK.match(value) for value in cost), cost
     assert rows["Udledning pr. år"] == [
-        f"{number(t, 1)} t CO2e"
-        for t in (base["co2e_t"], rep["co2e_t"], new["co2e_t"], fleet["co2e_t"])
+        *(f"{number(t['co2e_t'], 1)} t CO2e" for t in (base, rep, new)),
+        f"{number(fleet['co2e_t'], 1, signed=True)} t CO2e",
     ]
     assert rows["Ture uden flådekøretøj (perioden)"][2] == number(new["unserved_trips"])
     assert "315 rundture" in report_pdf.section_text("Resumé", "Indstilling")
@@ -113,7 +118,7 @@ def test_economy_table_is_the_stored_split(report_pdf, summary):
     }
     text = report_pdf.section_text("Økonomi", "Klima")
     for label, key in expected.items():
-        wanted = [dkk(base[key]), dkk(rep[key]), dkk(new[key]), dkk(new[key] - rep[key])]
+        wanted = [dkk(base[key]), dkk(rep[key]), dkk(new[key]), effect(new[key] - rep[key])]
         # pdfminer sometimes files a row's very last glyph (the "." of "kr.") under the next
         # marked-content id; compare cells without it and find the full amounts in the text.
         assert [c.rstrip(".") for c in rows[label]] == [w.rstrip(".") for w in wanted], label

@@ -151,7 +151,9 @@ def test_counts_from_csv_run_with_wait(demo_app, today_fleet, tmp_path):
     finally:
         worker.stop()
     scenario = created(demo_app, result)
-    assert "Scenarie" in result.output and "->" in result.output  # the figures were printed
+    # --wait printed the finished run's figures
+    assert f"Scenarie {scenario.id}: CLI antal (" in result.output
+    assert "Årlig omkostning" in result.output
     assert scenario.setup["counts"] == [{"pool": p, "group": g, "count": n} for p, g, n in wanted]
     with demo_app.app_context():
         run = db.session.get(Scenario, scenario.id).latest_run

@@ -76,6 +76,13 @@ def new():
 def _show_page(report: Report, refused: str | None = None):
     status = service.shown_status(report)
     editable = status in EDITABLE and current_user.has_role(Role.PLANNER)
+    if editable and refused is None and report.scenario_id is not None:
+        # Say before "Lav PDF" is pressed that it will be refused (e.g. the scenario was
+        # run again and has no valid plan now).
+        try:
+            service.check_request(service.request_for(report))
+        except ReportError as error:
+            refused = str(error)
     return render_template(
         "reports/show.html",
         report=report,

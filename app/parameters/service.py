@@ -17,8 +17,19 @@ def default_parameter_set() -> ParameterSet | None:
 
 
 def ensure_default_parameter_set() -> ParameterSet:
+    """The default set; a key the catalogue gained since the set was stored (e.g. after an
+    upgrade) is added with its shipped default, as a new version in the audit log."""
     existing = default_parameter_set()
     if existing is not None:
+        shipped = default_values()
+        missing = {key: spec for key, spec in shipped.items() if key not in existing.values}
+        if missing:
+            return save_new_version(
+                existing,
+                {**existing.values, **missing},
+                None,
+                "Nye parametre med standardværdier: " + ", ".join(sorted(missing)) + ".",
+            )
         return existing
     parameter_set = ParameterSet(
         name=DEFAULT_NAME,

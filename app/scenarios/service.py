@@ -66,6 +66,10 @@ def validate_setup(setup: ScenarioSetup) -> list[str]:
         problems.append("CO2e-målet skal være mellem 0 og 100 %.")
     if setup.budget_dkk is not None and setup.budget_dkk < 0:
         problems.append("Budgetloftet kan ikke være negativt.")
+    if setup.co2_target_pct is not None and setup.budget_dkk is not None:
+        problems.append("Angiv enten et CO2e-mål eller et budgetloft, ikke begge.")
+    if setup.kind == "simulate" and (setup.co2_target_pct is not None or setup.budget_dkk):
+        problems.append("Et CO2e-mål eller et budgetloft gælder kun en optimering.")
     for model_id, max_count in setup.candidates.items():
         if max_count is not None and max_count < 0:
             problems.append(f"Højeste antal for testkøretøj {model_id} kan ikke være negativt.")

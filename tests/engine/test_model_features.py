@@ -100,6 +100,8 @@ def test_bike_window_speed_and_max_km_are_inclusive():
             trip("e", "10:00", "11:00", 15.1),  # too long
         ],
         [bike()],
+        # every rideable trip is ridden: this test is about the physical limits, not the share
+        allocation={"bike_share_pct": 100},
     )
     result = checked(p, simulate(p, [FleetCount("Nord", "Nord/Batavus Cykel none 2000", 1)]))
     assert {t for t, v in result.plan.items() if v} == {"a", "b"}

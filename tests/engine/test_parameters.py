@@ -49,6 +49,7 @@ def test_empty_dict_gives_the_defaults_and_to_dict_round_trips():
         "ebike",
         "shifts",
         "pools",
+        "allocation",
         "solver",
     }
 

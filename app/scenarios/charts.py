@@ -31,8 +31,21 @@ def _cost_item(label: str, totals: dict) -> CostCo2Item:
     )
 
 
+def _reference(summary: dict) -> tuple[str, dict]:
+    """What a fleet change is measured against: today re-planned (runs stored before the
+    comparison existed have only today as driven)."""
+    comparison = summary.get("comparison")
+    if comparison:
+        return "I dag, omplanlagt", comparison["replanned"]
+    return "I dag", summary["baseline"] or summary["totals"]
+
+
 def cost_chart(scenario: Scenario, summary: dict, alternatives: bool = True) -> Chart:
-    items = [_cost_item("I dag", summary["baseline"] or summary["totals"])]
+    comparison = summary.get("comparison")
+    items = []
+    if comparison:
+        items.append(_cost_item("I dag, som kørt", comparison["as_driven"]))
+    items.append(_cost_item(*_reference(summary)))
     items.append(_cost_item(scenario.name, summary["totals"]))
     if alternatives:
         items += [_cost_item(a["label"], a["totals"]) for a in summary["alternatives"][:4]]
@@ -42,7 +55,7 @@ def cost_chart(scenario: Scenario, summary: dict, alternatives: bool = True) -> 
 def tradeoff_chart(scenario: Scenario, summary: dict) -> Chart | None:
     if not summary["alternatives"]:
         return None
-    base = summary["baseline"] or summary["totals"]
+    label, base = _reference(summary)
     points = [
         TradeoffPoint(a["label"], a["totals"]["yearly_cost_dkk"], a["totals"]["co2e_t"])
         for a in summary["alternatives"]
@@ -55,7 +68,7 @@ def tradeoff_chart(scenario: Scenario, summary: dict) -> Chart | None:
             recommended=True,
         )
     )
-    today = TradeoffPoint("I dag", base["yearly_cost_dkk"], base["co2e_t"])
+    today = TradeoffPoint(label, base["yearly_cost_dkk"], base["co2e_t"])
     return tradeoff_curve(points, today)
 
 
@@ -118,6 +131,6 @@ def download_version(scenario: Scenario, chart: Chart) -> Chart:
 
 def comparison_chart(scenarios: list[Scenario]) -> Chart:
     first = scenarios[0].latest_run.summary
-    items = [_cost_item("I dag", first["baseline"] or first["totals"])]
+    items = [_cost_item("I dag, som kørt", first["baseline"] or first["totals"])]
     items += [_cost_item(s.name, s.latest_run.summary["totals"]) for s in scenarios]
     return cost_and_co2_comparison(items)

@@ -16,7 +16,8 @@ def create_and_run(page, name: str, kind_label: str) -> str:
     page.get_by_label(kind_label, exact=True).check()
     page.fill("#period_start", SHORT_START.isoformat())
     page.fill("#period_end", DEMO_END.isoformat())
-    page.get_by_role("checkbox", name="Rådhuset").check()
+    # exact: the allocation step has "Behold dagens biltype: Rådhuset" too
+    page.get_by_role("checkbox", name="Rådhuset", exact=True).check()
     expect(page.locator("#period-preview")).to_contain_text("rundture")
     page.get_by_label("Beregn alternativer langs afvejningen mellem omkostning og CO2e").uncheck()
     page.get_by_role("button", name="Opret scenarie").click()
@@ -39,6 +40,9 @@ def test_planner_runs_optimisation_and_compares(live_app, page, artifacts):
     # When the job is done the fragment asks for a page reload and the results appear.
     expect(page.locator("#results-heading")).to_be_visible(timeout=180_000)
     expect(page.locator(".kpi").first).to_be_visible()
+    # like for like: today as driven, today re-planned, the proposal and both effects
+    expect(page.locator("table.comparison thead")).to_contain_text("I dag, omplanlagt")
+    expect(page.locator("table.comparison thead")).to_contain_text("Effekt af flådeændringen")
     expect(page.locator("#diagram-omkostning svg")).to_be_visible(timeout=30_000)
     expect(page.locator("#plan table")).to_be_visible()
     page.screenshot(path=str(artifacts / "scenarie-resultat.png"), full_page=True)

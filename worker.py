@@ -10,11 +10,28 @@ from __future__ import annotations
 import logging
 import sys
 
-from rq import Worker
+from flask import current_app
+from rq import Queue, Worker
 
 from app import create_app
-from app.jobs.queue import job_queue, redis_connection
-from app.jobs.service import reap_dead_jobs, worker_name
+from app.jobs.queue import connect
+from app.jobs.service import fail_open_job, reap_dead_jobs, worker_name
+
+HORSE_KILLED = (
+    "Jobbets arbejdsproces stoppede uventet (fx for lidt hukommelse), før jobbet blev "
+    "færdigt. Start det igen."
+)
+
+
+class FleetWorker(Worker):
+    """RQ's worker that also ends the Job row at once when a work-horse dies."""
+
+    def handle_work_horse_killed(self, job, retpid, ret_val, rusage):
+        super().handle_work_horse_killed(job, retpid, ret_val, rusage)
+        try:
+            fail_open_job(job.id, HORSE_KILLED)
+        except Exception:
+            current_app.logger.exception("could not mark the job of a killed work-horse failed")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,7 +42,11 @@ def main(argv: list[str] | None = None) -> int:
         reaped = reap_dead_jobs()
         if reaped:
             logging.info("marked %d job(s) left behind by a dead worker as failed", reaped)
-        worker = Worker([job_queue()], connection=redis_connection(), name=worker_name())
+        # Its own client: RQ gives it the long socket timeout its blocking dequeue needs
+        # (the app's client keeps short timeouts for the jobs' progress and cancel checks).
+        connection = connect(app.config["REDIS_URL"], timeouts=False)
+        queue = Queue(app.config["RQ_QUEUE"], connection=connection)
+        worker = FleetWorker([queue], connection=connection, name=worker_name())
         worker.work(burst="--burst" in argv, with_scheduler=False)
     return 0
 

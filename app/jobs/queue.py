@@ -1,19 +1,81 @@
-"""The Redis connection and the RQ queue, one per app."""
+"""The Redis connection and the RQ queue, one per app.
+
+Every client the web and the jobs use has connect and socket timeouts: a Redis that
+stops answering (hung, not just down) must cost a request a couple of seconds, never a
+gunicorn thread for ever. After a failure, Redis counts as down for a few seconds
+(`redis_recently_down`), so the status polls of many pages answer from the database at
+once instead of each waiting for its own timeout.
+"""
 
 from __future__ import annotations
 
+import threading
+import time
+
 from flask import current_app
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue
 
+# Seconds: connecting and each command. RQ's BLPOP in the worker's main process uses its
+# own client (worker.py) with the long socket timeout RQ sets for it.
+CONNECT_TIMEOUT_S = 1.5
+SOCKET_TIMEOUT_S = 2.0
+HEALTH_CHECK_INTERVAL_S = 10
+# After a Redis error, skip Redis for this long (status polls read the Job row instead).
+DOWN_FOR_S = 5.0
 
-def connect(url: str) -> Redis:
-    """A Redis client for a URL; "fakeredis://" gives an in-process fake (tests only)."""
+QUEUE_DOWN = (
+    "Baggrundskøen svarer ikke lige nu, så jobbet kunne ikke startes. "
+    "Prøv igen om lidt; kontakt IT, hvis det bliver ved."
+)
+
+
+class QueueUnavailable(Exception):
+    """Redis could not take a job; the message is Danish, for the user."""
+
+    def __init__(self, message: str = QUEUE_DOWN):
+        super().__init__(message)
+
+
+_down_until: dict[str, float] = {}  # per Redis URL (tests run several apps at once)
+_down_lock = threading.Lock()
+
+
+def _url() -> str:
+    return current_app.config["REDIS_URL"]
+
+
+def mark_redis_down() -> None:
+    with _down_lock:
+        _down_until[_url()] = time.monotonic() + DOWN_FOR_S
+
+
+def mark_redis_up() -> None:
+    with _down_lock:
+        _down_until.pop(_url(), None)
+
+
+def redis_recently_down() -> bool:
+    return time.monotonic() < _down_until.get(_url(), 0.0)
+
+
+def connect(url: str, *, timeouts: bool = True) -> Redis:
+    """A Redis client for a URL; "fakeredis://" gives an in-process fake (tests only).
+
+    `timeouts=False` leaves the socket timeout to RQ (the worker's blocking dequeue)."""
     if url.startswith("fakeredis://"):
         import fakeredis
 
         return fakeredis.FakeRedis(server=fakeredis.FakeServer())
-    return Redis.from_url(url)
+    options = {
+        "socket_connect_timeout": CONNECT_TIMEOUT_S,
+        "health_check_interval": HEALTH_CHECK_INTERVAL_S,
+        "socket_keepalive": True,
+    }
+    if timeouts:
+        options["socket_timeout"] = SOCKET_TIMEOUT_S
+    return Redis.from_url(url, **options)
 
 
 def redis_connection() -> Redis:
@@ -25,3 +87,27 @@ def redis_connection() -> Redis:
 
 def job_queue() -> Queue:
     return Queue(current_app.config["RQ_QUEUE"], connection=redis_connection())
+
+
+def redis_ok(connection: Redis | None = None) -> bool:
+    """One bounded PING; notes the outcome for `redis_recently_down`."""
+    try:
+        (connection or redis_connection()).ping()
+    except (RedisError, OSError):
+        mark_redis_down()
+        return False
+    mark_redis_up()
+    return True
+
+
+__all__ = [
+    "QUEUE_DOWN",
+    "QueueUnavailable",
+    "RedisError",
+    "connect",
+    "job_queue",
+    "mark_redis_down",
+    "redis_connection",
+    "redis_ok",
+    "redis_recently_down",
+]

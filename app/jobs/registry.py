@@ -21,3 +21,24 @@ def job_handler(kind: str, label: str) -> Callable:
         return func
 
     return decorate
+
+
+# Called when a job of the kind ends failed or cancelled (by its runner, by the reaper,
+# or because it could not be queued): `hook(params, status, message)` puts the rows the
+# job was working on (a scenario run, a report) into a final state in the caller's
+# transaction, so they never stay "queued" or "running".
+END_HOOKS: dict[str, Callable] = {}
+
+
+def on_job_ended(kind: str) -> Callable:
+    def decorate(func: Callable) -> Callable:
+        END_HOOKS[kind] = func
+        return func
+
+    return decorate
+
+
+def run_end_hook(kind: str, params: dict | None, status: str, message: str | None) -> None:
+    hook = END_HOOKS.get(kind)
+    if hook is not None:
+        hook(params or {}, status, message)

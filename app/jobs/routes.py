@@ -4,10 +4,23 @@ from flask_login import current_user
 from app.auth.access import role_required
 from app.extensions import db
 from app.jobs import bp
+from app.jobs.queue import QueueUnavailable
 from app.jobs.registry import KIND_LABELS
 from app.jobs.service import enqueue, live_view, reap_dead_jobs, request_cancel
 from app.models import Job, Role
 from app.models.jobs import phase_steps
+
+
+@bp.app_errorhandler(QueueUnavailable)
+def queue_unavailable(error):
+    """Redis did not take a job: a Danish 503 (page or htmx fragment), not a bare 500."""
+    db.session.rollback()
+    title, message = "Baggrundskøen svarer ikke", str(error)
+    template = "errors/_error.html" if request.headers.get("HX-Request") else "errors/error.html"
+    response = make_response(render_template(template, code=503, title=title, message=message))
+    response.status_code = 503
+    response.headers["Retry-After"] = "30"
+    return response
 
 
 @bp.app_template_filter("phase_steps")

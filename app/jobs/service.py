@@ -18,12 +18,22 @@ from rq.registry import StartedJobRegistry
 from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
-from app.jobs.queue import job_queue, redis_connection
-from app.jobs.registry import HANDLERS, KIND_LABELS
+from app.jobs.queue import (
+    QUEUE_DOWN,
+    QueueUnavailable,
+    RedisError,
+    job_queue,
+    mark_redis_down,
+    redis_connection,
+    redis_ok,
+    redis_recently_down,
+)
+from app.jobs.registry import HANDLERS, KIND_LABELS, run_end_hook
 from app.models import Job, JobStatus, utcnow
 
 WORKER_DIED = "Arbejdsprocessen stoppede uventet, før jobbet blev færdigt. Start det igen."
 TIMED_OUT = "Jobbet tog for lang tid og blev stoppet."
+NO_WORKER = "Venter på en ledig arbejdsproces (ingen kører lige nu; kontakt IT)"
 
 
 def job_timeout(kind: str) -> int:
@@ -31,30 +41,76 @@ def job_timeout(kind: str) -> int:
 
 
 def enqueue(kind: str, params: dict | None = None, user=None, title: str = "") -> Job:
-    """Create the Job row and put it on the queue."""
+    """Create the Job row and put it on the queue.
+
+    When Redis cannot take the job, raises QueueUnavailable (a Danish 503 page): before
+    anything is stored, the caller's pending rows are rolled back; if Redis fails only
+    after the Job row was stored, the row (and its scenario run or report) ends failed
+    in the same request. Nothing is left "queued" that no worker will ever see.
+    """
     if kind not in HANDLERS:
         raise ValueError(f"unknown job kind {kind!r}")
+    params = params or {}
+    if redis_recently_down() or not redis_ok():
+        db.session.rollback()
+        run_end_hook(kind, params, JobStatus.FAILED, QUEUE_DOWN)
+        db.session.commit()
+        raise QueueUnavailable()
     job = Job(
         kind=kind,
         title=title or KIND_LABELS[kind],
-        params=params or {},
+        params=params,
         user_id=getattr(user, "id", None),
         status=JobStatus.QUEUED,
         phase="Venter på en ledig arbejdsproces",
     )
     db.session.add(job)
     db.session.commit()
-    rq_job = job_queue().enqueue(
-        "app.jobs.runner.run_job",
-        args=(job.id,),
-        job_timeout=job_timeout(kind),
-        result_ttl=86400,
-        failure_ttl=7 * 86400,
-        description=f"{kind} #{job.id}",
-    )
+    job_id = job.id
+    try:
+        rq_job = job_queue().enqueue(
+            "app.jobs.runner.run_job",
+            args=(job_id,),
+            job_timeout=job_timeout(kind),
+            result_ttl=86400,
+            failure_ttl=7 * 86400,
+            description=f"{kind} #{job_id}",
+        )
+    except (RedisError, OSError) as error:
+        mark_redis_down()
+        current_app.logger.warning("could not queue job %s: %s", job_id, error)
+        db.session.rollback()
+        job = db.session.get(Job, job_id)
+        _end(job, JobStatus.FAILED, QUEUE_DOWN)
+        db.session.commit()
+        raise QueueUnavailable() from error
     job.rq_id = rq_job.id
     db.session.commit()
     return job
+
+
+def _end(job: Job, status: str, message: str | None, phase: str = "Fejlet") -> None:
+    """Put an open job into a final state (in the caller's transaction), with its rows."""
+    job.status = status
+    job.phase = phase
+    if message is not None:
+        job.error = message
+    job.finished_at = job.finished_at or utcnow()
+    run_end_hook(job.kind, job.params, status, message)
+
+
+def fail_open_job(rq_id: str, message: str) -> bool:
+    """Mark the open job of an RQ id failed (its work-horse died); True if it was open.
+
+    The row is locked first: the work-horse's own last write and this one never both win.
+    """
+    job = db.session.scalar(db.select(Job).where(Job.rq_id == rq_id).with_for_update())
+    if job is None or job.done:
+        db.session.rollback()
+        return False
+    _end(job, JobStatus.FAILED, message)
+    db.session.commit()
+    return True
 
 
 def request_cancel(job: Job) -> None:
@@ -95,11 +151,24 @@ class JobView:
 
 
 def live_view(job: Job) -> Job | JobView:
-    """The Job with progress and phase from RQ's job.meta while it runs."""
-    if job.status != JobStatus.RUNNING or not job.rq_id:
+    """The Job with progress and phase from RQ's job.meta while it runs.
+
+    When Redis does not answer, the Job row is the answer (at once, while Redis counts
+    as down)."""
+    if job.status == JobStatus.QUEUED and not redis_recently_down():
+        try:
+            if live_worker_count() == 0:
+                return JobView(job, phase=NO_WORKER)
+        except (RedisError, OSError):
+            mark_redis_down()
+        return job
+    if job.status != JobStatus.RUNNING or not job.rq_id or redis_recently_down():
         return job
     try:
         meta = RQJob.fetch(job.rq_id, connection=redis_connection()).get_meta(refresh=True)
+    except (RedisError, OSError):
+        mark_redis_down()
+        return job
     except Exception:
         return job
     if meta.get("progress") is not None and meta["progress"] >= (job.progress or 0):
@@ -118,20 +187,24 @@ def reap_dead_jobs() -> int:
 
     Called when job status is shown and when a worker starts, so a crashed worker
     leaves a failed job, never one that spins forever. Returns how many were reaped.
+    Without Redis nothing can be told about workers, so nothing is reaped (at once).
     """
     open_jobs = db.session.scalars(
         db.select(Job).where(Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))
     ).all()
-    if not open_jobs:
+    if not open_jobs or redis_recently_down():
         return 0
     connection = redis_connection()
     try:
         # Lets RQ move jobs of workers whose heartbeat expired to the failed registry.
         StartedJobRegistry(queue=job_queue()).cleanup()
+    except (RedisError, OSError):
+        mark_redis_down()
+        return 0
     except Exception:
         current_app.logger.exception("could not clean the started-job registry")
     now = utcnow()
-    reaped = 0
+    dead: list[tuple[int, str]] = []
     for job in open_jobs:
         reason = None
         try:
@@ -139,6 +212,9 @@ def reap_dead_jobs() -> int:
             rq_status = rq_job.get_status(refresh=True) if rq_job else None
         except NoSuchJobError:
             rq_job, rq_status = None, None
+        except (RedisError, OSError):
+            mark_redis_down()
+            break
         except Exception:
             current_app.logger.exception("could not read RQ job %s", job.rq_id)
             rq_job, rq_status = "unknown", "unknown"
@@ -157,13 +233,39 @@ def reap_dead_jobs() -> int:
         ):
             reason = TIMED_OUT
         if reason:
-            job.status = JobStatus.FAILED
-            job.error = reason
-            job.finished_at = now
+            dead.append((job.id, reason))
+    reaped = 0
+    for job_id, reason in dead:
+        # Locked and read again: the job may have ended meanwhile (its work-horse's last
+        # write); only a job still open is failed, and only once.
+        job = db.session.get(Job, job_id, with_for_update=True, populate_existing=True)
+        if job is not None and not job.done:
+            _end(job, JobStatus.FAILED, reason)
             reaped += 1
-    if reaped:
-        db.session.commit()
+    db.session.commit()
     return reaped
+
+
+def live_worker_count(connection=None) -> int:
+    """Workers of this app's queue that are alive (same host: their process exists;
+    another host: RQ's worker key, which expires soon after its heartbeats stop)."""
+    from rq import Worker
+
+    connection = connection or redis_connection()
+    count = 0
+    for worker in Worker.all(connection=connection, queue=job_queue()):
+        host, _, pid = (worker.name or "").rpartition(".")
+        if host == socket.gethostname() and pid.isdigit():
+            try:
+                os.kill(int(pid), 0)
+            except ProcessLookupError:
+                continue
+            except PermissionError:
+                pass
+        elif not connection.exists(f"rq:worker:{worker.name}"):
+            continue
+        count += 1
+    return count
 
 
 def worker_name() -> str:

@@ -9,21 +9,22 @@ shows (the header is row 1 when it is the first line).
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
+import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from app.data.columns import ColumnSpec, normalise_header
+from app.data.limits import Deadline, FileProblem, LimitExceeded, Limits, number, size
 from app.data.values import Formula
 
 DELIMITERS = (";", ",", "\t", "|")
 DELIMITER_NAMES = {";": "semikolon", ",": "komma", "\t": "tabulator", "|": "lodret streg"}
+HEAD_BYTES = 8192
 
-
-class FileProblem(Exception):
-    """The file as a whole cannot be read; the message (Danish) says why."""
+__all__ = ["FileProblem", "LimitExceeded", "Table", "read_table"]
 
 
 @dataclass
@@ -36,26 +37,50 @@ class Table:
     sheet: str | None = None
 
 
-def read_table(path: Path, file_name: str, spec: ColumnSpec, max_rows: int) -> Table:
-    raw = Path(path).read_bytes()
-    if not raw.strip():
+def read_table(
+    path: Path,
+    file_name: str,
+    spec: ColumnSpec,
+    max_rows: int | None = None,
+    *,
+    limits: Limits | None = None,
+    deadline: Deadline | None = None,
+) -> Table:
+    """Open a table within `limits` (see app/data/limits.py); FileProblem when it cannot."""
+    limits = limits or Limits()
+    if max_rows is not None:
+        limits = replace(limits, max_rows=max_rows)
+    deadline = deadline or Deadline(limits.parse_seconds, file_name)
+    path = Path(path)
+    total = path.stat().st_size
+    with open(path, "rb") as handle:
+        head = handle.read(HEAD_BYTES)
+    if not head.strip() and total <= HEAD_BYTES:
         raise FileProblem("Filen er tom.")
     suffix = Path(file_name).suffix.lower()
-    if raw.startswith(b"PK\x03\x04"):
-        return _read_xlsx(path, spec, max_rows)
+    if head.startswith(b"PK\x03\x04"):
+        return _read_xlsx(path, file_name, spec, limits, deadline)
     if suffix in (".xlsx", ".xlsm"):
         raise FileProblem("Filen hedder .xlsx, men er ikke en gyldig Excel-fil.")
-    if raw.startswith(b"\xd0\xcf\x11\xe0"):
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise FileProblem(
             "Filen er i det gamle Excel-format (.xls). Gem den som .xlsx eller CSV og prøv igen."
         )
-    text, encoding = _decode(raw)
-    if _looks_binary(text):
+    if total > limits.csv_max_bytes:
+        raise LimitExceeded(
+            f"Filen «{file_name}» fylder {size(total)}; en CSV-fil må højst fylde "
+            f"{size(limits.csv_max_bytes)}. Del den op i flere filer."
+        )
+    encoding, label = _encoding(path, head)
+    sample = head.decode(encoding, errors="replace") if encoding != "utf-16" else None
+    if sample is None:
+        sample = head[: HEAD_BYTES - HEAD_BYTES % 2].decode("utf-16", errors="replace")
+    if _looks_binary(sample):
         raise FileProblem(BINARY_MESSAGE)
-    head = text.lstrip()[:200].lower()
-    if head.startswith(("<!doctype html", "<html", "<?xml")):
+    start = sample.lstrip("\ufeff").lstrip()[:200].lower()
+    if start.startswith(("<!doctype html", "<html", "<?xml")):
         raise FileProblem("Filen er en HTML- eller XML-side, ikke en tabel (CSV eller XLSX).")
-    return _read_csv(text, encoding, max_rows)
+    return _read_csv(path, file_name, encoding, label, limits, deadline)
 
 
 BINARY_MESSAGE = (
@@ -70,21 +95,31 @@ def _looks_binary(text: str) -> bool:
     return (controls + odd) > max(2, len(sample) // 100)
 
 
+def _encoding(path: Path, head: bytes) -> tuple[str, str]:
+    """The codec and its Danish label, from the BOM or by checking the whole file."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16", "UTF-16"
+    if b"\x00" in head:
+        raise FileProblem(BINARY_MESSAGE)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "cp1252", "Windows-1252"
+    return "utf-8-sig", "UTF-8"
+
+
 def _decode(raw: bytes) -> tuple[str, str]:
+    """A whole (small, already checked) file as text; used to redact a kept copy."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return raw.decode("utf-16"), "UTF-16"
-    if b"\x00" in raw[:8192]:
-        raise FileProblem(BINARY_MESSAGE)
     try:
         return raw.decode("utf-8-sig"), "UTF-8"
     except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("cp1252"), "Windows-1252"
-    except UnicodeDecodeError:
-        raise FileProblem(
-            "Filens tegnsæt kan ikke læses. Gem den som CSV (UTF-8) og prøv igen."
-        ) from None
+        return raw.decode("cp1252", errors="replace"), "Windows-1252"
 
 
 def _sniff_delimiter(header_line: str) -> str:
@@ -103,22 +138,79 @@ def _count_outside_quotes(line: str, char: str) -> int:
     return count
 
 
-def _read_csv(text: str, encoding: str, max_rows: int) -> Table:
-    # Only the header line is needed to find the delimiter (not a list of every line).
-    header_line = next((line for line in io.StringIO(text) if line.strip()), None)
-    if header_line is None:
-        raise FileProblem("Filen er tom.")
-    delimiter = _sniff_delimiter(header_line)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+def _lines(handle, file_name: str, limits: Limits, deadline: Deadline) -> Iterator[str]:
+    """Physical lines, each checked for length and NUL before the CSV parser sees it."""
+    cap = limits.csv_max_line_chars
+    for line_number in itertools.count(1):
+        try:
+            line = handle.readline(cap + 1)
+        except UnicodeDecodeError:
+            raise FileProblem(
+                "Filens tegnsæt kan ikke læses. Gem den som CSV (UTF-8) og prøv igen."
+            ) from None
+        if not line:
+            return
+        if len(line) > cap:
+            raise LimitExceeded(
+                f"Linje {number(line_number)} i filen «{file_name}» er længere end "
+                f"{number(cap)} tegn (grænsen for én linje). Er det en CSV-fil?"
+            )
+        if "\x00" in line:
+            raise FileProblem(
+                f"Filen «{file_name}» indeholder NUL-tegn (binære data) i linje "
+                f"{number(line_number)}. Upload en CSV- eller XLSX-fil."
+            )
+        if line_number % 1024 == 0:
+            deadline.check()
+        yield line
+
+
+def _columns_checked(cells: list, row: int, file_name: str, limits: Limits) -> list:
+    if len(cells) > limits.max_columns:
+        while cells and cells[-1] in ("", None):  # trailing empty cells are harmless
+            cells.pop()
+        if len(cells) > limits.max_columns:
+            raise LimitExceeded(_too_many_columns(file_name, row, limits.max_columns))
+    return cells
+
+
+def _too_many_columns(file_name: str, row: int, limit: int) -> str:
+    return (
+        f"Filen «{file_name}» har flere end {limit} kolonner i række {number(row)} "
+        f"(grænsen for én import er {limit} kolonner). Slet de overflødige kolonner."
+    )
+
+
+def _read_csv(
+    path: Path, file_name: str, encoding: str, label: str, limits: Limits, deadline: Deadline
+) -> Table:
+    handle = open(path, encoding=encoding, newline="")  # noqa: SIM115 - closed by rows()
     try:
-        headers = next(reader)
-        while not any(h.strip() for h in headers):
+        lines = _lines(handle, file_name, limits, deadline)
+        skipped = 0
+        header_line = None
+        for line in lines:
+            if line.strip():
+                header_line = line
+                break
+            skipped += 1
+        if header_line is None:
+            raise FileProblem("Filen er tom.")
+        delimiter = _sniff_delimiter(header_line)
+        reader = csv.reader(itertools.chain([header_line], lines), delimiter=delimiter)
+        try:
             headers = next(reader)
-    except StopIteration:
-        raise FileProblem("Filen er tom.") from None
-    except csv.Error as error:
-        raise FileProblem(f"Filen kan ikke læses som CSV: {error}.") from None
-    header_row = reader.line_num
+            while not any(h.strip() for h in headers):
+                headers = next(reader)
+        except StopIteration:
+            raise FileProblem("Filen er tom.") from None
+        except csv.Error as error:
+            raise FileProblem(f"Filen kan ikke læses som CSV: {error}.") from None
+        header_row = reader.line_num + skipped
+        headers = _columns_checked(headers, header_row, file_name, limits)
+    except BaseException:
+        handle.close()
+        raise
 
     def rows() -> Iterator[tuple[int, list]]:
         count = 0
@@ -127,108 +219,180 @@ def _read_csv(text: str, encoding: str, max_rows: int) -> Table:
                 if not cells or not any(cells):
                     continue
                 count += 1
-                if count > max_rows:
-                    raise FileProblem(_too_many(max_rows))
-                yield reader.line_num, cells
+                if count > limits.max_rows:
+                    raise LimitExceeded(_too_many(limits.max_rows))
+                row = reader.line_num + skipped
+                yield row, _columns_checked(cells, row, file_name, limits)
         except csv.Error as error:
             raise FileProblem(
-                f"Filen kan ikke læses som CSV omkring linje {reader.line_num}: {error}."
+                f"Filen kan ikke læses som CSV omkring linje {reader.line_num + skipped}: {error}."
             ) from None
+        finally:
+            handle.close()
 
-    notes = [f"Læst som CSV, tegnsæt {encoding}, skilletegn {DELIMITER_NAMES[delimiter]}."]
+    notes = [f"Læst som CSV, tegnsæt {label}, skilletegn {DELIMITER_NAMES[delimiter]}."]
     if header_row > 1:
         notes.append(f"Overskrifterne står i række {header_row}.")
-    return Table(headers, rows(), notes, encoding=encoding, delimiter=delimiter)
+    return Table(headers, rows(), notes, encoding=label, delimiter=delimiter)
 
 
 def _too_many(max_rows: int) -> str:
     return (
-        f"Filen har mere end {max_rows:,} rækker (grænsen for én import). Del den op i flere filer."
-    ).replace(",", ".")
+        f"Filen har mere end {number(max_rows)} rækker (grænsen for én import). "
+        "Del den op i flere filer."
+    )
 
 
-def _read_xlsx(path: Path, spec: ColumnSpec, max_rows: int) -> Table:
-    from openpyxl import load_workbook
+OPEN_FAILED = "Filen kan ikke åbnes som Excel-fil (.xlsx)."
 
+
+def _open_workbook(path: Path, file_name: str, limits: Limits, deadline: Deadline):
+    """The guarded archive and openpyxl's workbook parts (strings, styles, sheet list).
+
+    Only what a read needs: no worksheet objects (their `<dimension>` is never used),
+    no second load for formula values (the saved values come in the same pass).
+    """
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet
+
+    from app.data.xlsx_guard import GuardedZip
+
+    archive = GuardedZip(path, file_name, limits, deadline)
     try:
-        workbook = load_workbook(path, read_only=True, data_only=False)
+        with open(path, "rb") as handle:
+            reader = ExcelReader(handle, read_only=True, data_only=True, keep_links=False)
+            reader.archive.close()
+        reader.archive = archive
+        reader.valid_files = archive.namelist()
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(archive, reader.wb)
+        sheets = [
+            (sheet.name, rel.target)
+            for sheet, rel in reader.parser.find_sheets()
+            if rel.target in reader.valid_files and "chartsheet" not in (rel.Type or "")
+        ]
+    except FileProblem:
+        archive.close()
+        raise
     except Exception:
-        raise FileProblem("Filen kan ikke åbnes som Excel-fil (.xlsx).") from None
-    sheets = workbook.sheetnames
-    chosen, headers, header_row = None, None, 0
-    first_headers: list[str] | None = None
-    for name in sheets:
-        found = _first_row(workbook[name])
-        if found is None:
-            continue
-        row_number, cells = found
-        labels = ["" if c is None else str(c) for c in cells]
-        if first_headers is None:
-            first_headers = labels
-        if spec.matches(labels):
-            chosen, headers, header_row = name, labels, row_number
-            break
-    if chosen is None:
-        workbook.close()
-        if first_headers is None:
-            raise FileProblem("Regnearket er tomt.")
-        if len(sheets) > 1:
-            names = ", ".join(f"«{s}»" for s in sheets)
-            wanted = ", ".join(f"«{c.label}»" for c in spec.required)
-            raise FileProblem(f"Ingen af arkene ({names}) har de nødvendige kolonner ({wanted}).")
-        # One sheet: let the caller report exactly which columns are missing.
-        chosen, headers, header_row = sheets[0], first_headers, 1
-    sheet = workbook[chosen]
-    formulas: list[tuple[int, int]] = []
+        archive.close()
+        raise FileProblem(OPEN_FAILED) from None
+    return archive, reader.wb, reader.shared_strings, sheets
+
+
+def _sheet_rows(archive, workbook, strings, member: str, sheet_name: str, deadline):
+    """(row number, values) of one worksheet in one streaming pass, within the limits."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    stream = archive.open_sheet(member, sheet_name)
+    formulas = stream.watcher.formulas
+    parser = WorkSheetParser(
+        stream,
+        strings,
+        data_only=True,
+        epoch=workbook.epoch,
+        date_formats=workbook._date_formats,
+        timedelta_formats=workbook._timedelta_formats,
+    )
+    number_ = 0
+    try:
+        for number_, cells in parser.parse():
+            if number_ % 1024 == 0:
+                deadline.check()
+            width = max((c["column"] for c in cells if c["value"] is not None), default=0)
+            pending = formulas.pop(number_, None)
+            if pending:
+                width = max(width, *pending)
+            values = [None] * width
+            for cell in cells:
+                if cell["value"] is not None and cell["column"] <= width:
+                    values[cell["column"] - 1] = cell["value"]
+            for column, text in (pending or {}).items():
+                if values[column - 1] is None:
+                    values[column - 1] = Formula("=" + text if text else "=")
+            yield number_, values
+    except FileProblem:
+        raise
+    except Exception:
+        raise FileProblem(
+            f"Filen kan ikke læses som Excel-fil omkring række {number(number_ + 1)} i arket "
+            f"«{sheet_name}»."
+        ) from None
+    finally:
+        stream.close()
+
+
+def _read_xlsx(
+    path: Path, file_name: str, spec: ColumnSpec, limits: Limits, deadline: Deadline
+) -> Table:
+    archive, workbook, strings, sheets = _open_workbook(path, file_name, limits, deadline)
+    try:
+        names = [name for name, _member in sheets]
+        chosen, headers, header_row = None, None, 0
+        first_headers: list[str] | None = None
+        for name, member in sheets:
+            found = _first_row(_sheet_rows(archive, workbook, strings, member, name, deadline))
+            if found is None:
+                continue
+            row_number, cells = found
+            labels = ["" if c is None else str(c) for c in cells]
+            if first_headers is None:
+                first_headers = labels
+                first = (name, member, row_number)
+            if spec.matches(labels):
+                chosen, headers, header_row = (name, member), labels, row_number
+                break
+        if chosen is None:
+            if first_headers is None:
+                raise FileProblem("Regnearket er tomt.")
+            if len(sheets) > 1:
+                listed = ", ".join(f"«{s}»" for s in names)
+                wanted = ", ".join(f"«{c.label}»" for c in spec.required)
+                raise FileProblem(
+                    f"Ingen af arkene ({listed}) har de nødvendige kolonner ({wanted})."
+                )
+            # One sheet: let the caller report exactly which columns are missing.
+            chosen, headers, header_row = (first[0], first[1]), first_headers, first[2]
+    except BaseException:
+        archive.close()
+        raise
+    sheet_name, member = chosen
 
     def rows() -> Iterator[tuple[int, list]]:
         count = 0
         try:
-            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-                if number <= header_row:
+            for row_number, cells in _sheet_rows(
+                archive, workbook, strings, member, sheet_name, deadline
+            ):
+                if row_number <= header_row:
                     continue
                 if not any(c is not None and c != "" for c in cells):
                     continue
                 count += 1
-                if count > max_rows:
-                    raise FileProblem(_too_many(max_rows))
-                cells = list(cells)
-                for i, cell in enumerate(cells):
-                    if isinstance(cell, str) and cell.startswith("="):
-                        cells[i] = _cached_value(path, chosen, number, i) or Formula(cell)
-                        formulas.append((number, i))
-                yield number, cells
+                if count > limits.max_rows:
+                    raise LimitExceeded(_too_many(limits.max_rows))
+                yield row_number, cells
         finally:
-            workbook.close()
+            archive.close()
 
-    notes = [f"Læst som Excel-fil, arket «{chosen}»."]
+    notes = [f"Læst som Excel-fil, arket «{sheet_name}»."]
     if len(sheets) > 1:
-        notes.append(f"Filen har {len(sheets)} ark; kun «{chosen}» er læst.")
-    return Table(headers, rows(), notes, sheet=chosen)
+        notes.append(f"Filen har {len(sheets)} ark; kun «{sheet_name}» er læst.")
+    return Table(headers, rows(), notes, sheet=sheet_name)
 
 
-def _first_row(sheet) -> tuple[int, list] | None:
-    for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-        if any(c is not None and str(c).strip() for c in cells):
-            return number, list(cells)
-        if number > 20:
-            break
-    return None
-
-
-_CACHED: dict[tuple[str, str], object] = {}
-
-
-def _cached_value(path: Path, sheet: str, row: int, column: int):
-    """The value Excel saved for a formula cell (None when it never computed one)."""
-    from openpyxl import load_workbook
-
-    key = (str(path), sheet)
-    if key not in _CACHED:
-        _CACHED.clear()
-        _CACHED[key] = load_workbook(path, read_only=False, data_only=True)[sheet]
-    value = _CACHED[key].cell(row=row, column=column + 1).value
-    return value
+def _first_row(rows) -> tuple[int, list] | None:
+    try:
+        for number_, cells in rows:
+            if any(c is not None and str(c).strip() for c in cells):
+                return number_, cells
+            if number_ > 20:
+                break
+        return None
+    finally:
+        rows.close()
 
 
 def header_summary(headers: list[str]) -> str:

@@ -14,6 +14,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from flask import current_app
@@ -21,6 +22,7 @@ from sqlalchemy import delete, select
 
 from app.audit import record
 from app.data.gps import GpsImporter
+from app.data.limits import limits_from_config
 from app.data.locations_import import LocationsImporter
 from app.data.models_import import ModelsImporter
 from app.data.readers import FileProblem, read_table
@@ -48,7 +50,6 @@ KIND_LABELS = {
     "models": "Modelkatalog (kun administrator)",
 }
 ALLOWED_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
-DEFAULT_MAX_ROWS = 2_000_000
 Progress = Callable[[float, str], None]
 
 __all__ = ["FileProblem", "ImportReport", "UndoRefused", "run_import", "undo_batch"]
@@ -130,11 +131,13 @@ def run_import(
     apply: bool = False,
     progress: Progress | None = None,
     keep_all_errors: bool = False,
+    parse_seconds: float | None = None,
 ) -> ImportReport:
     """Check a file (and apply it when `apply` and it has no errors).
 
     The web preview keeps the first 1.000 errors (and counts the rest); the command line
-    keeps all of them (`keep_all_errors`), since it prints every one.
+    keeps all of them (`keep_all_errors`), since it prints every one. The file is read
+    within the limits of app/data/limits.py (`parse_seconds`: the time for reading).
     """
     importer = IMPORTERS[kind]()
     report = ImportReport(kind=kind, file_name=file_name)
@@ -170,9 +173,11 @@ def run_import(
             f"Præcis samme fil blev importeret før (import nr. {previous.id}); "
             "rækker, der allerede findes, springes over."
         )
-    max_rows = current_app.config.get("FLEET_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS)
+    limits = limits_from_config(current_app.config)
+    if parse_seconds is not None:
+        limits = replace(limits, parse_seconds=parse_seconds)
     try:
-        table = read_table(path, file_name, importer.spec, max_rows)
+        table = read_table(path, file_name, importer.spec, limits=limits)
         columns = importer.spec.map_headers(table.headers)
         report.notes += table.notes
         if columns.missing:

@@ -147,15 +147,20 @@ def _form_page(vehicle, values, errors, status=200):
 
 @bp.route("/ny", methods=["GET", "POST"])
 def create():
-    if request.method == "GET":
-        preset = {}
-        if (model_id := request.args.get("model", type=int)) and (
-            model := db.session.get(VehicleModel, model_id)
-        ):
-            preset = catalogue.model_snapshot(model)
-            preset["vehicle_type"] = model.vehicle_type
-            preset["fuel"] = model.fuel
-        return _form_page(None, preset, {})
+    # Only POST writes: HEAD (and GET) render the form (HEAD once ran the write branch).
+    if request.method == "POST":
+        return _create_vehicle()
+    preset = {}
+    if (model_id := request.args.get("model", type=int)) and (
+        model := db.session.get(VehicleModel, model_id)
+    ):
+        preset = catalogue.model_snapshot(model)
+        preset["vehicle_type"] = model.vehicle_type
+        preset["fuel"] = model.fuel
+    return _form_page(None, preset, {})
+
+
+def _create_vehicle():
     values, errors = read_vehicle_form(request.form)
     errors = {**service.validate(values, strict=True), **errors}
     if values["fleet_id"] and db.session.scalar(
@@ -185,16 +190,20 @@ def create():
 @bp.route("/<int:vehicle_id>", methods=["GET", "POST"])
 def edit(vehicle_id: int):
     vehicle = _vehicle(vehicle_id)
-    if request.method == "GET":
-        values = service.snapshot(vehicle)
-        values.update(
-            vehicle_type=vehicle.vehicle_type,
-            fuel=vehicle.fuel,
-            lease_type=vehicle.lease_type,
-            lease_start=vehicle.lease_start,
-            lease_end=vehicle.lease_end,
-        )
-        return _form_page(vehicle, values, {})
+    if request.method == "POST":
+        return _save_vehicle(vehicle)
+    values = service.snapshot(vehicle)
+    values.update(
+        vehicle_type=vehicle.vehicle_type,
+        fuel=vehicle.fuel,
+        lease_type=vehicle.lease_type,
+        lease_start=vehicle.lease_start,
+        lease_end=vehicle.lease_end,
+    )
+    return _form_page(vehicle, values, {})
+
+
+def _save_vehicle(vehicle: Vehicle):
     values, errors = read_vehicle_form(request.form)
     errors = {**service.validate(values, strict=True), **errors}
     clash = db.session.scalar(
@@ -275,10 +284,14 @@ def move(vehicle_id: int):
 @bp.route("/<int:vehicle_id>/slet", methods=["GET", "POST"])
 def delete(vehicle_id: int):
     vehicle = _vehicle(vehicle_id)
-    if request.method == "GET":
-        return render_template(
-            "vehicles/delete.html", vehicle=vehicle, trips=service.trip_count(vehicle.id)
-        )
+    if request.method == "POST":
+        return _delete_vehicle(vehicle)
+    return render_template(
+        "vehicles/delete.html", vehicle=vehicle, trips=service.trip_count(vehicle.id)
+    )
+
+
+def _delete_vehicle(vehicle: Vehicle):
     if request.form.get("confirm") != vehicle.fleet_id:
         flash("Skriv køretøjets vognnummer for at bekræfte sletningen.", "error")
         return redirect(url_for("vehicles.delete", vehicle_id=vehicle.id))
@@ -315,14 +328,18 @@ def edit_model(model_id: int | None):
     item = db.session.get(VehicleModel, model_id) if model_id else None
     if model_id and item is None:
         abort(404)
-    if request.method == "GET":
-        values = {}
-        if item:
-            values = catalogue.model_snapshot(item)
-            values.update(vehicle_type=item.vehicle_type, fuel=item.fuel)
-        return render_template(
-            "vehicles/model_form.html", item=item, values=values, errors={}, **_choices()
-        )
+    if request.method == "POST":
+        return _save_model(item)
+    values = {}
+    if item:
+        values = catalogue.model_snapshot(item)
+        values.update(vehicle_type=item.vehicle_type, fuel=item.fuel)
+    return render_template(
+        "vehicles/model_form.html", item=item, values=values, errors={}, **_choices()
+    )
+
+
+def _save_model(item: VehicleModel | None):
     values, errors = read_model_form(request.form)
     check = {**values, "fleet_id": "katalog"}
     errors = {**service.validate(check, strict=True), **errors}

@@ -5,6 +5,13 @@ any request that changes something (POST, PUT, PATCH, DELETE) needs at least the
 role unless the view is marked `any_role_may_change` (logging out, one's own password);
 views can demand more with `role_required`. The checks run in `before_request`, so a
 route that forgets a decorator is still protected.
+
+Methods: Flask answers a method a route does not declare with 405 before any view runs,
+and OPTIONS itself. HEAD runs the GET view (Flask drops the body), so HEAD, GET and
+OPTIONS skip the planner check and CSRF, and a view must write only in its
+`request.method == "POST"` branch, never in a `!= "GET"` one (a viewer's HEAD with a form
+body once created, edited and deleted vehicles). As a second line, a HEAD or OPTIONS
+request that carries a body is refused with 400 here: no browser or monitor sends one.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from app.extensions import db
 from app.models import Role, User
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+BODILESS_METHODS = frozenset({"HEAD", "OPTIONS"})
 
 
 def load_user(user_id: str) -> User | None:
@@ -54,9 +62,21 @@ def role_required(role: Role) -> Callable:
     return decorate
 
 
+def body_on_bodiless_method() -> bool:
+    """A HEAD or OPTIONS request with a body (a form, a file, chunked data)."""
+    if request.method not in BODILESS_METHODS:
+        return False
+    return (
+        bool(request.content_length)
+        or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    )
+
+
 def enforce_access():
-    if request.endpoint is None:  # 404s fall through to the error handler
+    if request.endpoint is None:  # 404s and 405s fall through to the error handler
         return None
+    if body_on_bodiless_method():
+        abort(400)
     if request.endpoint == "static":
         return None
     view = current_app.view_functions.get(request.endpoint)

@@ -323,6 +323,8 @@ def check_trips(
     if not rows:
         return []
     rows.sort(key=itemgetter(0, 1, 2))
+    # The check and the insert must be atomic: lock first, then read what is stored.
+    lock_trip_writes()
     existing = _existing_trips(rows)
     to_add: list[TripRow] = []
     append = to_add.append
@@ -370,6 +372,40 @@ def check_trips(
         report.period_start = min(r[1] for r in to_add)
         report.period_end = max(r[2] for r in to_add)
     return to_add
+
+
+# pg_advisory_xact_lock key of trip imports ("FOtr"): one at a time checks and writes trips.
+TRIP_WRITE_LOCK = 0x464F7472
+SQLITE_LOCK_WAIT_MS = 600_000
+
+
+def lock_trip_writes() -> None:
+    """Take the lock that makes an import's overlap check and its insert one atomic step,
+    until the session's transaction ends (commit or rollback).
+
+    PostgreSQL: a transaction-scoped advisory lock (one for all trip imports: overlaps are
+    per vehicle and a file's vehicles may be anywhere; the check and the insert of even a
+    large file take seconds). The check then reads (READ COMMITTED) everything the import
+    before it committed. SQLite: BEGIN IMMEDIATE takes the database's write lock before the
+    check reads, so no other writer can add trips between the check and the insert.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (TRIP_WRITE_LOCK,))
+        return
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.driver_connection
+    if raw.in_transaction:
+        return  # this transaction has written already: it holds the write lock
+    cursor = raw.cursor()
+    previous = cursor.execute("PRAGMA busy_timeout").fetchone()[0]
+    # wait for another import's commit rather than fail after the default 5 s
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_LOCK_WAIT_MS}")
+    try:
+        cursor.execute("BEGIN IMMEDIATE")
+    finally:
+        cursor.execute(f"PRAGMA busy_timeout = {int(previous)}")
 
 
 EXISTING_SQLITE = (

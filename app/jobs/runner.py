@@ -144,7 +144,8 @@ class JobContext:
     def release_db(self) -> None:
         """End the session's transaction and give its connection back (before a long
         solve: no transaction, no connection held while the engine works). Objects read
-        so far are detached; use the plain values taken from them."""
+        so far are detached as they are (what was loaded stays readable)."""
+        db.session.expunge_all()
         with contextlib.suppress(DBAPIError):
             db.session.rollback()
         db.session.close()

@@ -21,12 +21,30 @@ def index():
 @bp.get("/healthz")
 @public
 def healthz():
-    """For load balancers and systemd checks: database reachable, nothing else revealed."""
+    """For load balancers and systemd checks: database, Redis and live workers, each
+    bounded in time (a hung Redis costs at most its socket timeout). 200 only when all
+    are fine; nothing else is revealed."""
+    from app.jobs.queue import redis_connection, redis_ok, redis_recently_down
+    from app.jobs.service import live_worker_count
+
+    checks: dict = {"database": "ok", "redis": "ok", "workers": 0}
     try:
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("SET LOCAL statement_timeout = 2000"))
         db.session.execute(text("SELECT 1"))
     except Exception:
-        return jsonify(status="error", database="unreachable"), 503
-    return jsonify(status="ok")
+        checks["database"] = "fail"
+    finally:
+        db.session.rollback()
+    if redis_recently_down() or not redis_ok(redis_connection()):
+        checks["redis"] = "fail"
+    else:
+        try:
+            checks["workers"] = live_worker_count()
+        except Exception:
+            checks["redis"] = "fail"
+    healthy = checks["database"] == "ok" and checks["redis"] == "ok" and checks["workers"] > 0
+    return jsonify(status="ok" if healthy else "fail", **checks), 200 if healthy else 503
 
 
 @bp.post("/demodata")

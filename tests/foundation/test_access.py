@@ -116,6 +116,12 @@ def test_htmx_request_without_session_gets_hx_redirect(app):
     assert response.headers["HX-Redirect"].startswith("/login")
 
 
-@pytest.mark.parametrize("path", ["/healthz", "/login", "/static/app.css"])
+@pytest.mark.parametrize("path", ["/login", "/static/app.css"])
 def test_public_paths_need_no_login(app, path):
     assert app.test_client().get(path).status_code == 200
+
+
+def test_healthz_needs_no_login(app):
+    # 503 here: no worker runs in this test (tests/foundation/test_faults.py has the rest)
+    response = app.test_client().get("/healthz")
+    assert response.status_code in (200, 503) and response.json["database"] == "ok"

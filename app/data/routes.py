@@ -36,6 +36,7 @@ from app.data.service import (
     UndoRefused,
     incoming_path,
     load_job_report,
+    may_undo,
     run_import,
     save_incoming,
     undo_batch,
@@ -157,6 +158,13 @@ def undo(batch_id: int):
     batch = db.session.get(ImportBatch, batch_id) or abort(404)
     if batch.kind in ADMIN_KINDS and not current_user.has_role(Role.ADMIN):
         abort(403)
+    if not may_undo(batch, current_user):
+        from app.main.errors import _render
+
+        return _render(
+            403,
+            "Kun den, der lavede importen, eller en administrator kan fortryde den.",
+        )
     try:
         count = undo_batch(batch, user=current_user)
     except UndoRefused as refusal:

@@ -31,7 +31,7 @@ from app.data.trips_import import TripsImporter
 from app.data.values import aware
 from app.data.vehicles_import import UndoRefused, VehiclesImporter
 from app.extensions import db
-from app.models import ImportBatch, RoundTrip
+from app.models import ImportBatch, Role, RoundTrip
 
 IMPORTERS = {
     "trips": TripsImporter,
@@ -323,6 +323,14 @@ def _redact_xlsx(path: Path, target: Path, sheet_name: str, personal: list[int])
     book.save(target)
 
 
+def may_undo(batch: ImportBatch, user) -> bool:
+    """Who made an import, or an administrator (also for system and command-line imports),
+    may undo it."""
+    return user.has_role(Role.ADMIN) or (
+        batch.user_id is not None and batch.user_id == getattr(user, "id", None)
+    )
+
+
 def undo_batch(batch: ImportBatch, user=None) -> int:
     """Remove exactly what one import added; returns how many rows it removed or restored."""
     if batch.status != "applied":
@@ -351,7 +359,16 @@ def undo_batch(batch: ImportBatch, user=None) -> int:
     record(
         "data_import_undone",
         batch,
-        {"type": batch.kind, "fil": batch.file_name, "fjernet_eller_gendannet": count},
+        {
+            "type": batch.kind,
+            "fil": batch.file_name,
+            "fjernet_eller_gendannet": count,
+            **(
+                {"importeret_af": batch.user_id, "administrator_på_andens_vegne": True}
+                if user is not None and batch.user_id != user.id
+                else {}
+            ),
+        },
         user=user,
     )
     db.session.commit()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import (
     abort,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -14,6 +15,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.args import bounded_int, int_list
 from app.auth.access import role_required
 from app.extensions import db
 from app.models import Role
@@ -40,7 +42,7 @@ def new():
     scenarios = service.finished_scenarios()
     if request.method == "POST":
         scenario_id = request.form.get("scenario_id", type=int)
-        alternative_ids = [int(v) for v in request.form.getlist("alternative_ids") if v.isdigit()]
+        alternative_ids = int_list(request.form.getlist("alternative_ids"))
         try:
             if scenario_id is None:
                 raise ReportError("Vælg det anbefalede scenarie.")
@@ -57,7 +59,7 @@ def new():
                 max_alternatives=MAX_ALTERNATIVES,
             ), 400  # fmt: skip
         return redirect(url_for("reports.show", report_id=report.id))
-    chosen = request.args.get("scenarie", type=int)
+    chosen = request.args.get("scenarie", type=bounded_int)
     refused = None
     if chosen is not None and chosen not in {s.id for s in scenarios}:
         try:
@@ -75,7 +77,11 @@ def new():
 
 def _show_page(report: Report, refused: str | None = None):
     status = service.shown_status(report)
-    editable = status in EDITABLE and current_user.has_role(Role.PLANNER)
+    editable = (
+        status in EDITABLE
+        and current_user.has_role(Role.PLANNER)
+        and service.may_edit(report, current_user)
+    )
     if editable and refused is None and report.scenario_id is not None:
         # Say before "Lav PDF" is pressed that it will be refused (e.g. the scenario was
         # run again and has no valid plan now).
@@ -93,6 +99,9 @@ def _show_page(report: Report, refused: str | None = None):
         scenarios=service.finished_scenarios() if editable else [],
         max_alternatives=MAX_ALTERNATIVES,
         refused=refused,
+        others_draft=status in EDITABLE
+        and current_user.has_role(Role.PLANNER)
+        and not service.may_edit(report, current_user),
     )
 
 
@@ -101,7 +110,17 @@ def show(report_id: int):
     return _show_page(_report(report_id))
 
 
+NOT_YOURS = (
+    "Kun rapportens forfatter eller en administrator kan rette kladden og lave PDF'en. "
+    "Kopiér rapporten til en ny kladde for at rette i den."
+)
+
+
 def _editable(report: Report) -> Report:
+    if not service.may_edit(report, current_user):
+        from app.main.errors import _render
+
+        abort(make_response(_render(403, NOT_YOURS)))
     if service.shown_status(report) not in EDITABLE:
         flash("Rapporten er allerede lavet og kan ikke rettes. Lav en kopi for at rette.", "info")
         abort(redirect(url_for("reports.show", report_id=report.id)))
@@ -112,10 +131,10 @@ def _editable(report: Report) -> Report:
 @role_required(Role.PLANNER)
 def update(report_id: int):
     report = _editable(_report(report_id))
-    service.update_draft(report, request.form)
+    service.update_draft(report, request.form, current_user)
     if request.form.get("action") == "redraft":
         try:
-            service.redraft_texts(report)
+            service.redraft_texts(report, current_user)
         except ReportError as error:
             flash(str(error), "error")
         else:
@@ -129,7 +148,7 @@ def update(report_id: int):
 @role_required(Role.PLANNER)
 def make_pdf(report_id: int):
     report = _editable(_report(report_id))
-    service.update_draft(report, request.form)
+    service.update_draft(report, request.form, current_user)
     try:
         service.start_pdf(report, current_user)
     except ReportError as error:

@@ -10,9 +10,10 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, select
 
-from app.audit import record
+from app.args import int_list
+from app.audit import changes, record
 from app.extensions import db
-from app.models import LOCAL_TZ, AppSetting, utcnow
+from app.models import LOCAL_TZ, AppSetting, Role, utcnow
 from app.models.reports import OPTIONAL_SECTIONS, Report
 from app.models.scenarios import Scenario, ScenarioRun
 from reports.builder import (
@@ -226,8 +227,34 @@ def copy_report(source: Report, user) -> Report:
     return report
 
 
-def update_draft(report: Report, form) -> None:
-    """Store what the planner typed and chose (the edit form); texts stay plain text."""
+def may_edit(report: Report, user) -> bool:
+    """Its author or an administrator may edit, re-draft and render a draft."""
+    return user.has_role(Role.ADMIN) or report.created_by_id == getattr(user, "id", None)
+
+
+def owner_details(report: Report, user) -> dict:
+    """Audit details naming the author when an administrator works on someone's draft."""
+    if report.created_by_id == getattr(user, "id", None):
+        return {}
+    return {"forfatter": report.created_by_id, "administrator_på_andens_vegne": True}
+
+
+def _draft_snapshot(report: Report) -> dict:
+    return {
+        "titel": report.title,
+        "organisation": report.organisation,
+        "afdeling": report.department,
+        "tekster": dict(report.texts or {}),
+        "afsnit": list(report.sections or []),
+        "alternativer": list(report.alternative_ids or []),
+        "i_dag": report.include_baseline,
+    }
+
+
+def update_draft(report: Report, form, user=None) -> None:
+    """Store what the planner typed and chose (the edit form); texts stay plain text.
+    Audited with what changed (and the author, when an administrator edits)."""
+    before = _draft_snapshot(report)
     report.title = (form.get("title", "").strip() or report.title)[:TITLE_MAX]
     report.organisation = form.get("organisation", "").strip()[:NAME_MAX]
     report.department = form.get("department", "").strip()[:NAME_MAX]
@@ -236,7 +263,7 @@ def update_draft(report: Report, form) -> None:
         "indstilling": form.get("indstilling", "")[:TEXT_MAX],
     }
     report.sections = [s for s in OPTIONAL_SECTIONS if s in form.getlist("sections")]
-    chosen = [int(v) for v in form.getlist("alternative_ids") if v.isdigit()]
+    chosen = int_list(form.getlist("alternative_ids"))
     allowed = {s.id for s in finished_scenarios()}
     report.alternative_ids = [
         i for i in dict.fromkeys(chosen) if i in allowed and i != report.scenario_id
@@ -245,22 +272,45 @@ def update_draft(report: Report, form) -> None:
     report.scenario_names = _names([report.scenario_id, *report.alternative_ids])
     if report.status == "failed":
         report.status = "draft"
+    if changed := changes(before, _draft_snapshot(report)):
+        record("report_updated", report, {**changed, **owner_details(report, user)}, user=user)
     db.session.commit()
 
 
-def redraft_texts(report: Report) -> None:
+def redraft_texts(report: Report, user=None) -> None:
     request = request_for(report)
     check_request(request)
     facts, _ = load_facts(request)
+    before = dict(report.texts or {})
     report.texts = drafts(facts)
+    record(
+        "report_redrafted",
+        report,
+        {**changes(before, dict(report.texts)), **owner_details(report, user)},
+        user=user,
+    )
     db.session.commit()
 
 
-def request_for(report: Report) -> ReportRequest:
+def _name(user) -> str:
+    return (user.name or user.email) if user is not None else ""
+
+
+_FROM_JOB = object()
+
+
+def request_for(report: Report, maker=_FROM_JOB) -> ReportRequest:
+    """The builder's request. The author is who wrote the draft; when someone else (an
+    administrator) makes the PDF - `maker`, by default the user of the report's PDF job -
+    the cover says so too, instead of naming the author alone."""
     if report.scenario_id is None:
         raise ReportError("Scenariet bag rapporten er slettet.")
     creator = report.created_by
-    author = (creator.name or creator.email) if creator else ""
+    author = _name(creator)
+    if maker is _FROM_JOB:
+        maker = report.job.user if report.job is not None else None
+    if maker is not None and maker.id != report.created_by_id:
+        author = f"{author}; PDF lavet af {_name(maker)}" if author else _name(maker)
     return ReportRequest(
         scenario_id=report.scenario_id,
         alternative_ids=list(report.alternative_ids),
@@ -279,7 +329,7 @@ def request_for(report: Report) -> ReportRequest:
 
 def preview_html(report: Report, asset_url, logo_url: str | None) -> str:
     """The report as HTML for the browser (the same template the PDF is printed from)."""
-    request = request_for(report)
+    request = request_for(report, maker=None)
     check_request(request)
     facts, alternatives = load_facts(request)
     context = report_context(request, facts, alternatives)
@@ -297,7 +347,7 @@ def start_pdf(report: Report, user):
     """Queue the PDF job; ReportError (nothing changed) if the scenario may not be reported."""
     from app.jobs.service import enqueue
 
-    check_request(request_for(report))
+    check_request(request_for(report, maker=None))
     report.status = "queued"
     report.error = None
     db.session.commit()
@@ -305,7 +355,7 @@ def start_pdf(report: Report, user):
         "report", {"report_id": report.id}, user=user, title=f"Rapport: {report.title}"[:200]
     )
     report.job_id = job.id
-    record("report_pdf_started", report, {"job": job.id}, user=user)
+    record("report_pdf_started", report, {"job": job.id, **owner_details(report, user)}, user=user)
     db.session.commit()
     return job
 

@@ -10,6 +10,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.args import bounded_int, int_list
 from app.auth.access import role_required
 from app.extensions import db
 from app.models import Location, Role
@@ -26,8 +27,11 @@ from app.scenarios.service import (
     ScenarioError,
     ScenarioSetup,
     can_delete,
+    copy_for,
     create_scenario,
     delete_scenario,
+    may_change,
+    set_counts,
     setup_of,
     start_run,
 )
@@ -114,7 +118,7 @@ def new():
                 flash(f"Scenariet '{scenario.name}' er oprettet.", "success")
                 return redirect(url_for("scenarios.show", scenario_id=scenario.id))
         return render_template("scenarios/new.html", **_form_context(setup, errors)), 400
-    if from_id := request.args.get("fra", type=int):
+    if from_id := request.args.get("fra", type=bounded_int):
         source = _scenario(from_id)
         setup = setup_of(source)
         setup.name = f"Kopi af {source.name}"
@@ -133,7 +137,7 @@ def period_preview():
         end = date.fromisoformat(request.args.get("period_end", ""))
     except ValueError:
         return render_template("scenarios/_period.html", facts=None, fleet=None)
-    location_ids = [int(v) for v in request.args.getlist("location_ids") if v.isdigit()]
+    location_ids = int_list(request.args.getlist("location_ids"))
     facts = period_facts(start, end, location_ids) if end >= start else None
     fleet = select_fleet(location_ids) if location_ids else None
     return render_template("scenarios/_period.html", facts=facts, fleet=fleet)
@@ -150,15 +154,32 @@ def show(scenario_id: int):
 @bp.post("/<int:scenario_id>/koer")
 @role_required(Role.PLANNER)
 def run(scenario_id: int):
+    """Run a scenario. Someone else's (and not an administrator): run a copy of it owned
+    by the runner, on the same snapshot. A planner who sets counts on a colleague's
+    simulation and presses "Kør" wants to see those counts computed; refusing would only
+    send them to "Duplikér og ret", and running in place overwrote the owner's counts and
+    results (their next run then failed). The copy keeps both."""
     scenario = _scenario(scenario_id)
+    counts = parse_counts(request.form) if scenario.kind == "simulate" else None
+    if not may_change(scenario, current_user):
+        copy = copy_for(scenario, current_user)
+        if counts:
+            set_counts(copy, counts, current_user)
+        db.session.commit()
+        start_run(copy, current_user)
+        owner = scenario.owner.name or scenario.owner.email if scenario.owner else "en anden"
+        flash(
+            f"Scenariet '{scenario.name}' tilhører {owner}. Din kørsel er gemt som "
+            f"'{copy.name}', som du ejer; det oprindelige scenarie er uændret.",
+            "info",
+        )
+        return redirect(url_for("scenarios.show", scenario_id=copy.id))
     latest = scenario.latest_run
     if latest and latest.job and not latest.job.done:
         flash("Scenariet kører allerede.", "info")
     else:
-        if scenario.kind == "simulate":
-            counts = parse_counts(request.form)
-            if counts:
-                scenario.setup = {**scenario.setup, "counts": counts}
+        if counts:
+            set_counts(scenario, counts, current_user)
         start_run(scenario, current_user)
     return redirect(url_for("scenarios.show", scenario_id=scenario.id))
 
@@ -202,7 +223,7 @@ def plan(scenario_id: int):
     run = _finished_run(scenario)
     search = request.args.get("q", "").strip().lower()
     only_unserved = request.args.get("uloeste") == "1"
-    page = max(1, request.args.get("side", 1, type=int))
+    page = max(1, request.args.get("side", 1, type=bounded_int))
     rows = [
         row
         for row in plan_rows(scenario.snapshot, run.result, only_unserved=only_unserved)
@@ -264,7 +285,7 @@ def compare():
     """Compare 2-4 finished scenarios side by side; the chosen ids live in the URL."""
     from app.scenarios.results import fleet_comparison, kpis, parameter_comparison
 
-    ids = [int(v) for v in request.args.getlist("id") if v.isdigit()][:4]
+    ids = int_list(request.args.getlist("id"), limit=4)
     chosen = [s for s in (db.session.get(Scenario, i) for i in ids) if s is not None]
     finished = [s for s in chosen if s.latest_run and s.latest_run.status == "finished"]
     candidates = db.session.scalars(select(Scenario).order_by(Scenario.id.desc()).limit(200)).all()
@@ -313,7 +334,7 @@ def chart_download(scenario_id: int, key: str, extension: str):
 def compare_chart():
     from app.scenarios.charts import comparison_chart
 
-    ids = [int(v) for v in request.args.getlist("id") if v.isdigit()][:4]
+    ids = int_list(request.args.getlist("id"), limit=4)
     chosen = [s for s in (db.session.get(Scenario, i) for i in ids) if s is not None]
     finished = [s for s in chosen if s.latest_run and s.latest_run.status == "finished"]
     if len(finished) < 2:

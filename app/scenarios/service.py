@@ -185,13 +185,81 @@ def start_run(scenario: Scenario, user) -> ScenarioRun:
         title=f"{scenario.kind_label}: {scenario.name}"[:200],
     )
     run.job_id = job.id
-    record("scenario_run_started", scenario, {"kørsel": run.id, "job": job.id}, user=user)
+    record(
+        "scenario_run_started",
+        scenario,
+        {"kørsel": run.id, "job": job.id, **owner_details(scenario, user)},
+        user=user,
+    )
     db.session.commit()
     return run
 
 
 def can_delete(scenario: Scenario, user) -> bool:
     return user.has_role(Role.ADMIN) or scenario.owner_id == user.id
+
+
+def may_change(scenario: Scenario, user) -> bool:
+    """Its owner or an administrator may change a scenario and run it in place."""
+    return can_delete(scenario, user)
+
+
+def owner_details(scenario: Scenario, user) -> dict:
+    """Audit details naming the owner when an administrator changes someone else's work."""
+    if scenario.owner_id == getattr(user, "id", None):
+        return {}
+    return {"ejer": scenario.owner_id, "administrator_på_andens_vegne": True}
+
+
+def set_counts(scenario: Scenario, counts: list[dict], user) -> None:
+    """A simulation's chosen counts (owner or admin; audited with before and after)."""
+    before = scenario.setup.get("counts", [])
+    if counts == before:
+        return
+    scenario.setup = {**scenario.setup, "counts": counts}
+    record(
+        "scenario_counts_changed",
+        scenario,
+        {"før": before, "efter": counts, **owner_details(scenario, user)},
+        user=user,
+    )
+
+
+def copy_for(scenario: Scenario, user) -> Scenario:
+    """A copy owned by `user` on the very same snapshot: what a planner's run of someone
+    else's scenario becomes, so the owner's counts and results stay as they left them."""
+    copy = Scenario(
+        name=f"Kopi af {scenario.name}"[:200],
+        kind=scenario.kind,
+        notes=scenario.notes,
+        owner_id=getattr(user, "id", None),
+        period_start=scenario.period_start,
+        period_end=scenario.period_end,
+        location_ids=list(scenario.location_ids),
+        location_names=list(scenario.location_names),
+        pooled=scenario.pooled,
+        setup=dict(scenario.setup),
+        co2_target_pct=scenario.co2_target_pct,
+        budget_dkk=scenario.budget_dkk,
+        parameter_set_id=scenario.parameter_set_id,
+        snapshot_blob=scenario.snapshot_blob,
+        snapshot_summary=dict(scenario.snapshot_summary),
+        duplicated_from_id=scenario.id,
+    )
+    db.session.add(copy)
+    db.session.flush()
+    record(
+        "scenario_created",
+        copy,
+        {
+            "navn": copy.name,
+            "type": copy.kind,
+            "kopi_af": scenario.id,
+            "ejer_af_kilden": scenario.owner_id,
+        },
+        user=user,
+    )
+    return copy
 
 
 def delete_scenario(scenario: Scenario, user) -> None:

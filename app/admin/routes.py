@@ -4,8 +4,10 @@ from flask_login import current_user
 from app.admin import bp
 from app.admin.forms import UserForm
 from app.audit import changes, record
+from app.auth import throttle
 from app.auth.access import role_required
 from app.auth.service import create_user, normalise_email, validate_password
+from app.auth.sessions import keep_this_session, revoke_sessions
 from app.extensions import db
 from app.models import AuditEvent, ParameterSet, Role, User
 from app.parameters.catalogue import CATALOGUE
@@ -71,7 +73,7 @@ def edit_user(user_id: int):
             form.email.errors.append("Der findes allerede en bruger med den e-mail.")
         elif demoting_self:
             form.role.errors.append("Du kan ikke fjerne din egen administratorrolle.")
-        elif form.password.data and (problem := validate_password(form.password.data)):
+        elif form.password.data and (problem := validate_password(form.password.data, email)):
             form.password.errors.append(problem)
         else:
             user.email = email
@@ -80,13 +82,19 @@ def edit_user(user_id: int):
             user.active = form.active.data
             if form.password.data:
                 user.set_password(form.password.data)
-                user.failed_logins = 0
-                user.locked_until = None
+                throttle.clear_account(email)
             details = changes(before, _snapshot(user))
             if form.password.data:
                 details["adgangskode"] = "ændret"
+            # A new role, (de)activation or password ends the user's sessions.
+            revoked = bool(form.password.data) or any(k in details for k in ("role", "active"))
+            if revoked:
+                revoke_sessions(user)
+                details["sessioner"] = "afsluttet"
             record("user_updated", user, details)
             db.session.commit()
+            if revoked and user.id == current_user.id:
+                keep_this_session(user)
             flash(f"Brugeren {user.email} er gemt.", "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=user)
@@ -100,7 +108,12 @@ def toggle_active(user_id: int):
         flash("Du kan ikke deaktivere dig selv.", "error")
     else:
         user.active = not user.active
-        record("user_updated", user, {"active": {"før": not user.active, "efter": user.active}})
+        revoke_sessions(user)  # reactivating must not revive sessions from before
+        record(
+            "user_updated",
+            user,
+            {"active": {"før": not user.active, "efter": user.active}, "sessioner": "afsluttet"},
+        )
         db.session.commit()
         state = "aktiveret" if user.active else "deaktiveret"
         flash(f"Brugeren {user.email} er {state}.", "success")

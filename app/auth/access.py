@@ -22,7 +22,7 @@ from functools import wraps
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from app.extensions import db
+from app.auth.sessions import user_for_session
 from app.models import Role, User
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -30,8 +30,8 @@ BODILESS_METHODS = frozenset({"HEAD", "OPTIONS"})
 
 
 def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    # "id:session_version", refused once the version was raised (app/auth/sessions.py).
+    return user_for_session(user_id)
 
 
 def public(view: Callable) -> Callable:

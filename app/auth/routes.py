@@ -8,6 +8,7 @@ from app.auth import bp
 from app.auth.access import any_role_may_change, public
 from app.auth.forms import ChangePasswordForm, LoginForm
 from app.auth.service import authenticate, validate_password
+from app.auth.sessions import keep_this_session, revoke_sessions
 from app.extensions import db
 
 
@@ -28,7 +29,7 @@ def login():
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        outcome = authenticate(form.email.data, form.password.data)
+        outcome = authenticate(form.email.data, form.password.data, request.remote_addr)
         if outcome.user is not None:
             login_user(outcome.user)
             record("login", outcome.user, {}, user=outcome.user)
@@ -43,8 +44,13 @@ def login():
 @login_required
 @any_role_may_change
 def logout():
+    # Logging out ends every session of the user, also a copied cookie (see sessions.py).
+    user = current_user._get_current_object()
+    revoke_sessions(user)
+    record("logout_everywhere", user, {}, user=user)
+    db.session.commit()
     logout_user()
-    flash("Du er logget ud.", "info")
+    flash("Du er logget ud alle steder (alle browsere og enheder).", "info")
     return redirect(url_for("auth.login"))
 
 
@@ -58,12 +64,15 @@ def profile():
             form.current.errors.append("Den nuværende adgangskode er forkert.")
         elif form.new.data != form.repeat.data:
             form.repeat.errors.append("De to adgangskoder er ikke ens.")
-        elif problem := validate_password(form.new.data):
+        elif problem := validate_password(form.new.data, current_user.email):
             form.new.errors.append(problem)
         else:
-            current_user.set_password(form.new.data)
-            record("password_changed", current_user, {})
+            user = current_user._get_current_object()
+            user.set_password(form.new.data)
+            revoke_sessions(user)  # other browsers and copied cookies are logged out
+            record("password_changed", user, {"andre_sessioner": "afsluttet"})
             db.session.commit()
-            flash("Din adgangskode er ændret.", "success")
+            keep_this_session(user)
+            flash("Din adgangskode er ændret. Du er logget ud alle andre steder.", "success")
             return redirect(url_for("auth.profile"))
     return render_template("auth/profile.html", form=form)

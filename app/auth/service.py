@@ -1,15 +1,17 @@
-"""Logging in with a lockout after repeated failures, and creating users."""
+"""Logging in (throttled, see throttle.py), the password policy, and creating users."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 
+import click
 from flask import current_app
-from werkzeug.security import generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.audit import record
+from app.auth import throttle
+from app.auth.passwords import password_problem
 from app.extensions import db
 from app.models import Role, User, utcnow
 
@@ -17,7 +19,11 @@ from app.models import Role, User, utcnow
 # wrong password (no user enumeration by timing).
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
-MIN_PASSWORD_LENGTH = 10
+# One message for an unknown e-mail, a wrong password, a deactivated account and a
+# throttled attempt: the login page does not tell which accounts exist.
+LOGIN_REFUSED = (
+    "Forkert e-mail eller adgangskode, eller kontoen er midlertidigt spærret. Prøv igen om lidt."
+)
 
 
 @dataclass
@@ -30,40 +36,30 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def authenticate(email: str, password: str) -> LoginOutcome:
+def authenticate(email: str, password: str, address: str | None = None) -> LoginOutcome:
     email = normalise_email(email)
+    attempt = throttle.begin(email, address)
+    if not attempt.allowed:
+        return LoginOutcome(None, LOGIN_REFUSED)  # no hashing: a flood stays cheap
     user = db.session.scalar(db.select(User).where(User.email == email))
-    generic = "Forkert e-mail eller adgangskode."
     if user is None:
-        from werkzeug.security import check_password_hash
-
         check_password_hash(_DUMMY_HASH, password)
-        return LoginOutcome(None, generic)
-    now = utcnow()
-    if user.locked_until is not None and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        return LoginOutcome(None, f"For mange forkerte forsøg. Prøv igen om {minutes} minut(ter).")
-    if not user.check_password(password):
-        user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + timedelta(seconds=current_app.config["LOGIN_LOCKOUT_SECONDS"])
-            user.failed_logins = 0
-            record("login_locked", user, {"email": user.email}, user=user)
-        db.session.commit()
-        return LoginOutcome(None, generic)
-    if not user.active:
-        return LoginOutcome(None, "Brugeren er deaktiveret. Kontakt en administrator.")
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
+        ok = False
+    else:
+        # The hash is checked for deactivated users too: same time, same answer.
+        ok = user.check_password(password) and user.active
+    if not ok:
+        throttle.failed(attempt, user)
+        return LoginOutcome(None, LOGIN_REFUSED)
+    throttle.succeeded(attempt)
+    user.last_login_at = utcnow()
     db.session.commit()
     return LoginOutcome(user)
 
 
-def validate_password(password: str) -> str | None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Adgangskoden skal være mindst {MIN_PASSWORD_LENGTH} tegn."
-    return None
+def validate_password(password: str, email: str | None = None) -> str | None:
+    """Why `password` may not be used by the user with `email` (Danish), or None."""
+    return password_problem(password, email)
 
 
 def create_user(email: str, password: str, role: Role, name: str = "", actor=None) -> User:
@@ -72,7 +68,7 @@ def create_user(email: str, password: str, role: Role, name: str = "", actor=Non
         raise ValueError("Angiv en gyldig e-mailadresse.")
     if db.session.scalar(db.select(User).where(User.email == email)) is not None:
         raise ValueError(f"Der findes allerede en bruger med e-mailen {email}.")
-    if problem := validate_password(password):
+    if problem := validate_password(password, email):
         raise ValueError(problem)
     user = User(email=email, name=name.strip(), role=Role(role), active=True)
     user.set_password(password)
@@ -96,5 +92,12 @@ def ensure_first_admin() -> tuple[User, str | None] | None:
     generated = None
     if not password:
         password = generated = secrets.token_urlsafe(12)
+        while validate_password(password, email):
+            password = generated = secrets.token_urlsafe(12)
+    elif problem := validate_password(password, email):
+        raise click.ClickException(
+            f"FLEET_ADMIN_PASSWORD kan ikke bruges: {problem} Sæt en anden adgangskode i "
+            "FLEET_ADMIN_PASSWORD, eller fjern den, så genereres en."
+        )
     user = create_user(email, password, Role.ADMIN, name="Administrator")
     return user, generated

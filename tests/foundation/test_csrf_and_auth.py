@@ -42,17 +42,19 @@ def test_wrong_password_is_refused_with_danish_message(app):
     assert "Forkert e-mail eller adgangskode" in response.text
 
 
-def test_repeated_failures_lock_the_account(app):
+def test_repeated_failures_throttle_the_account_from_that_address(app):
     create_user(app, "planner")
     client = app.test_client()
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
         login(client, "planner@kommune.dk", "forkert-kode-123")
-    # Even the right password is refused while locked.
+    # Even the right password is refused while throttled (same message as a wrong one).
     response = login(client, "planner@kommune.dk", PASSWORD)
     assert response.status_code == 401
-    assert "For mange forkerte forsøg" in response.text
+    assert "midlertidigt spærret" in response.text
     with app.app_context():
-        assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "login_locked"))
+        assert db.session.scalar(
+            db.select(AuditEvent).where(AuditEvent.action == "login_throttled")
+        )
 
 
 def test_login_does_not_redirect_to_other_hosts(app):

@@ -35,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
+    register_request_guards(app)
     register_extensions(app)
     register_blueprints(app)
     register_job_handlers()
@@ -42,6 +43,43 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_handlers(app)
     register_cli(app)
     return app
+
+
+# Every response: no framing, no MIME sniffing, no referrer to other sites, and a CSP with
+# nothing inline. htmx (vendored) is configured by <meta name="htmx-config"> in base.html
+# (no eval, no injected indicator <style>); the few behaviours that were inline handlers
+# live in static/app.js. A view may set its own CSP (the report preview, shown in an
+# <iframe> on our own page, does).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def register_request_guards(app: Flask) -> None:
+    """Unusable query strings are refused first (app/args.py); headers on every response."""
+    from app.args import guard_request_args
+
+    app.before_request(guard_request_args)
+    https = app.config.get("FLEET_HTTPS", app.config["SESSION_COOKIE_SECURE"])
+
+    @app.after_request
+    def security_headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if https:
+            # Only behind the HTTPS proxy (FLEET_HTTPS=1): over plain HTTP a browser would
+            # ignore it, and a test server must not pin itself to HTTPS.
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        return response
 
 
 def register_extensions(app: Flask) -> None:

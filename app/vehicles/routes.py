@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
+from app.args import bounded_int
 from app.auth.access import role_required
 from app.data.values import CellError, calendar_date
 from app.extensions import db
@@ -65,13 +66,13 @@ def filtered_vehicles(args) -> list[Vehicle]:
                 func.lower(Vehicle.model).like(like),
             )
         )
-    if (location := args.get("location", "")).isdigit():
-        query = query.where(Vehicle.location_id == int(location))
-    if (department := args.get("department", "")).isdigit():
-        query = query.where(Vehicle.department_id == int(department))
-    if (administration := args.get("administration", "")).isdigit():
+    if (location := args.get("location", type=bounded_int)) is not None:
+        query = query.where(Vehicle.location_id == location)
+    if (department := args.get("department", type=bounded_int)) is not None:
+        query = query.where(Vehicle.department_id == department)
+    if (administration := args.get("administration", type=bounded_int)) is not None:
         query = query.join(Department, Department.id == Vehicle.department_id).where(
-            Department.administration_id == int(administration)
+            Department.administration_id == administration
         )
     if vtype := args.get("type"):
         query = query.where(Vehicle.vehicle_type == vtype)
@@ -111,7 +112,7 @@ def _choices() -> dict:
 @bp.get("/")
 def index():
     vehicles = filtered_vehicles(request.args)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = max(request.args.get("page", 1, type=bounded_int), 1)
     pages = max((len(vehicles) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     page = min(page, pages)
     shown = vehicles[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
@@ -151,7 +152,7 @@ def create():
     if request.method == "POST":
         return _create_vehicle()
     preset = {}
-    if (model_id := request.args.get("model", type=int)) and (
+    if (model_id := request.args.get("model", type=bounded_int)) and (
         model := db.session.get(VehicleModel, model_id)
     ):
         preset = catalogue.model_snapshot(model)

@@ -1,0 +1,69 @@
+"""Query parameters with NUL bytes, overlong values or huge integers: 400 in Danish, never
+500, on every GET route (enumerated from the URL map) and for every role."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.foundation.test_access import build_path
+
+BAD = {
+    "huge integer": "side=" + "9" * 400,
+    "huge id": "id=" + "1" * 40,
+    "NUL": "id=1%00",
+    "NUL in text": "q=abc%00def",
+    "control character": "q=%01",
+    "overlong": "q=" + "a" * 5000,
+    "NUL in a key": "a%00b=1",
+}
+GOOD_BUT_ODD = ["side=%C2%B2", "id=%C2%B2", "side=-5", "location=99999999999", "page=0"]
+
+
+def get_paths(app) -> list[str]:
+    with app.test_request_context():
+        return sorted(
+            {
+                build_path(rule)
+                for rule in app.url_map.iter_rules()
+                if "GET" in rule.methods and rule.endpoint != "static"
+            }
+        )
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_query_parameters_give_400_in_danish_on_every_get_route(app, admin_client, case):
+    problems = []
+    for path in get_paths(app):
+        for client in (admin_client, app.test_client()):
+            response = client.get(f"{path}?{BAD[case]}")
+            if response.status_code != 400:
+                problems.append((path, response.status_code))
+            elif "dressen" not in response.text:  # "Adressen ...", "... i adressen ..."
+                problems.append((path, "no Danish message"))
+    assert not problems, problems
+
+
+def test_odd_but_harmless_parameters_never_give_500(app, admin_client, viewer_client):
+    problems = []
+    for path in get_paths(app):
+        for query in GOOD_BUT_ODD:
+            for client in (admin_client, viewer_client):
+                response = client.get(f"{path}?{query}")
+                if response.status_code >= 500 and path != "/healthz":
+                    problems.append((path, query, response.status_code))
+    assert not problems, problems
+
+
+@pytest.mark.parametrize("path", ["/koeretoejer/" + "9" * 400, "/scenarier/" + "9" * 30])
+def test_huge_ids_in_the_path_are_404(admin_client, path):
+    assert admin_client.get(path).status_code == 404
+
+
+def test_bounded_int_and_int_list():
+    from app.args import bounded_int, int_list
+
+    assert bounded_int(" 42 ") == 42
+    for bad in ("²", "1\x00", "9" * 30, "1.5", ""):
+        with pytest.raises(ValueError):
+            bounded_int(bad)
+    assert int_list(["1", "²", "0", "9" * 30, "7", "x"], limit=4) == [1, 7]

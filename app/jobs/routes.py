@@ -35,9 +35,39 @@ def _visible_job(job_id: int) -> Job:
 
 @bp.get("/")
 def index():
+    """The latest jobs. Administrators see who started each and the technical detail;
+    everyone else sees "dig" or the starter's role (no colleague's e-mail address) and
+    only the Danish message of a failed job, without the raw exception text that
+    "Jobbet fejlede: <exception>" carries."""
     reap_dead_jobs()
     jobs = db.session.scalars(db.select(Job).order_by(Job.id.desc()).limit(100)).all()
-    return render_template("jobs/index.html", jobs=jobs, kind_labels=KIND_LABELS)
+    admin = current_user.has_role(Role.ADMIN)
+
+    def started_by(job: Job) -> str:
+        if job.user_id is not None and job.user_id == current_user.id:
+            return "dig"
+        if job.user is None:
+            return "system"
+        return job.user.email if admin else job.user.role_label
+
+    def message(job: Job) -> str:
+        if job.status != "failed" or not job.error:
+            return ""
+        if admin:
+            return job.error
+        head, _, tail = job.error.partition(": ")
+        # The tail is raw exception text when the traceback has it as an exception's
+        # message ("KeyError: 'pool'"); a Danish JobFailed message is never one alone.
+        raw_lines = (line.strip() for line in (job.error_detail or "").splitlines())
+        if tail and any(
+            " " not in kind and rest == tail
+            for kind, _, rest in (line.partition(": ") for line in raw_lines)
+        ):
+            return f"{head}."
+        return job.error
+
+    rows = [{"job": job, "by": started_by(job), "message": message(job)} for job in jobs]
+    return render_template("jobs/index.html", rows=rows, kind_labels=KIND_LABELS, admin=admin)
 
 
 @bp.post("/selvtest")

@@ -295,3 +295,44 @@ def test_an_admin_undoes_someone_elses_import_and_it_is_audited(world):
     event = audit(app, "data_import_undone")[-1]
     assert event.details["administrator_på_andens_vegne"] is True
     assert event.details["importeret_af"] == app.config["T_OWNER"]
+
+
+# --- The job list ------------------------------------------------------------------------
+
+
+def test_job_list_shows_no_raw_exception_or_colleagues_email_to_non_admins(world):
+    from app.models import Job
+
+    app = world
+    trace = (
+        "Traceback (most recent call last):\n  File \"x.py\", line 1\nKeyError: 'hemmelig-pulje'\n"
+    )
+    with app.app_context():
+        raw = Job(
+            kind="selftest",
+            title="Rå fejl",
+            status="failed",
+            user_id=app.config["T_OWNER"],
+            error="Jobbet fejlede: 'hemmelig-pulje'",
+            error_detail=trace,
+        )
+        danish = Job(
+            kind="selftest",
+            title="Dansk fejl",
+            status="failed",
+            user_id=app.config["T_OWNER"],
+            error="Importen fejlede: 3 rækker er ugyldige",
+            error_detail=(
+                "Traceback ...\napp.jobs.runner.JobFailed: Importen fejlede: 3 rækker er ugyldige\n"
+            ),
+        )
+        db.session.add_all([raw, danish])
+        db.session.commit()
+    other = client(app, OTHER).get("/jobs/").text
+    assert "hemmelig-pulje" not in other and "Jobbet fejlede." in other
+    assert "Importen fejlede: 3 rækker er ugyldige" in other  # meant for users
+    assert OWNER not in other and ADMIN not in other and "Planlægger" in other
+    mine = client(app, OWNER).get("/jobs/").text
+    assert "<td>dig</td>" in mine
+    admin = client(app, ADMIN).get("/jobs/").text
+    assert "hemmelig-pulje" in admin and OWNER in admin and "Teknisk detalje" in admin

@@ -12,4 +12,8 @@ class UserForm(FlaskForm):
     name = StringField("Navn", validators=[Optional(), Length(max=120)])
     role = SelectField("Rolle", choices=ROLE_CHOICES)
     active = BooleanField("Aktiv", default=True)
-    password = PasswordField("Adgangskode", validators=[Optional()], description="Mindst 10 tegn.")
+    password = PasswordField(
+        "Adgangskode",
+        validators=[Optional()],
+        description="Mindst 10 tegn; ikke en almindelig adgangskode eller brugerens e-mail.",
+    )

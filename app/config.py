@@ -88,8 +88,19 @@ def build_config(overrides: dict | None = None) -> dict:
         "FLEET_ADMIN_PASSWORD": os.environ.get("FLEET_ADMIN_PASSWORD"),
         "FLEET_DEMO_DATA": _bool("FLEET_DEMO_DATA", True),
         "FLEET_ORGANISATION": os.environ.get("FLEET_ORGANISATION", "Demo Kommune"),
+        # Login throttling (app/auth/throttle.py): free failures per account and address,
+        # per account from all addresses, and per address across accounts; then a wait that
+        # doubles from LOGIN_BACKOFF_SECONDS up to LOGIN_BACKOFF_MAX_SECONDS.
         "LOGIN_MAX_FAILURES": int(os.environ.get("FLEET_LOGIN_MAX_FAILURES", "5")),
-        "LOGIN_LOCKOUT_SECONDS": int(os.environ.get("FLEET_LOGIN_LOCKOUT_SECONDS", "300")),
+        "LOGIN_ACCOUNT_MAX_FAILURES": int(os.environ.get("FLEET_LOGIN_ACCOUNT_MAX_FAILURES", "30")),
+        "LOGIN_ADDRESS_MAX_FAILURES": int(os.environ.get("FLEET_LOGIN_ADDRESS_MAX_FAILURES", "50")),
+        "LOGIN_BACKOFF_SECONDS": float(os.environ.get("FLEET_LOGIN_BACKOFF_SECONDS", "30")),
+        "LOGIN_BACKOFF_MAX_SECONDS": float(
+            os.environ.get("FLEET_LOGIN_BACKOFF_MAX_SECONDS", "900")
+        ),
+        "LOGIN_THROTTLE_RESET_SECONDS": float(
+            os.environ.get("FLEET_LOGIN_THROTTLE_RESET_SECONDS", "3600")
+        ),
         "RETENTION_MONTHS": int(os.environ.get("FLEET_RETENTION_MONTHS", "24")),
         "TESTING": False,
     }

@@ -71,8 +71,10 @@ def connect(url: str, *, timeouts: bool = True) -> Redis:
     options = {
         "socket_connect_timeout": CONNECT_TIMEOUT_S,
         "health_check_interval": HEALTH_CHECK_INTERVAL_S,
-        "socket_keepalive": True,
     }
+    if not url.startswith("unix://"):
+        # TCP only: the unix-socket connection of the embedded Redis has no keepalive option
+        options["socket_keepalive"] = True
     if timeouts:
         options["socket_timeout"] = SOCKET_TIMEOUT_S
     return Redis.from_url(url, **options)

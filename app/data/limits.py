@@ -55,8 +55,9 @@ class Limits:
     xlsx_max_shared_strings_bytes: int = 128 * MB
     xlsx_max_shared_strings: int = 2_500_000  # 1 M rows with two unique texts each
     xlsx_max_row_number: int = 1_048_576  # Excel's last row
-    # Time for reading (a backstop: the limits above bound the work already)
-    parse_seconds: float = 1800.0
+    # Time for reading (a backstop: the limits above bound the work already); below RQ's
+    # timeout for an import job (1.800 s), so the user gets this message, not a dead job.
+    parse_seconds: float = 1500.0
 
 
 # Uploads up to this size (and, for XLSX, this much unpacked XML) are read in the web
@@ -68,8 +69,9 @@ SYNC_PARSE_SECONDS = 30.0
 # Memory a background import may use on top of what the work-horse had when it started:
 # 2 M parsed round trips take about 1-1,5 GB; beyond this the import fails with a message.
 WORKER_MEMORY_MB = 3072
-# CPU seconds for one background import (parse, checks and the insert).
-WORKER_CPU_SECONDS = 3600
+# CPU seconds for one background import (parse, checks and the insert); a last backstop
+# under RQ's 1.800 s timeout (SIGXCPU ends the work-horse, the job is marked failed).
+WORKER_CPU_SECONDS = 1700
 
 
 def limits_from_config(config, **changes) -> Limits:

@@ -273,7 +273,7 @@ def _open_workbook(path: Path, file_name: str, limits: Limits, deadline: Deadlin
             for sheet, rel in reader.parser.find_sheets()
             if rel.target in reader.valid_files and "chartsheet" not in (rel.Type or "")
         ]
-    except FileProblem:
+    except (FileProblem, MemoryError):  # MemoryError: the work-horse's limit (jobs.py)
         archive.close()
         raise
     except Exception:
@@ -313,7 +313,7 @@ def _sheet_rows(archive, workbook, strings, member: str, sheet_name: str, deadli
                 if values[column - 1] is None:
                     values[column - 1] = Formula("=" + text if text else "=")
             yield number_, values
-    except FileProblem:
+    except (FileProblem, MemoryError):
         raise
     except Exception:
         raise FileProblem(

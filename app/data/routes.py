@@ -23,6 +23,7 @@ from sqlalchemy import select
 from app.auth.access import role_required
 from app.data import bp, exports
 from app.data.api_tokens import create_token, revoke_token, tokens_of
+from app.data.limits import SYNC_MAX_BYTES, SYNC_MAX_UNPACKED_BYTES, SYNC_PARSE_SECONDS
 from app.data.retention import (
     apply_retention,
     last_run,
@@ -45,7 +46,7 @@ from app.extensions import db
 from app.jobs.service import enqueue, live_view
 from app.models import ApiToken, ImportBatch, Job, Location, Role, Vehicle
 
-DEFAULT_SYNC_MAX_BYTES = 5 * 1024 * 1024
+DEFAULT_SYNC_MAX_BYTES = SYNC_MAX_BYTES  # larger files are read by a background job
 
 
 @bp.app_template_filter("date_short_utc")
@@ -84,6 +85,39 @@ def _sync_limit() -> int:
     return current_app.config.get("FLEET_IMPORT_SYNC_MAX_BYTES", DEFAULT_SYNC_MAX_BYTES)
 
 
+def _in_background(path: Path) -> bool:
+    """Read in a job (RQ work-horse, under its limits) rather than in this request?
+
+    Anything over 1 MB, and an XLSX whose zip directory promises more than 16 MB of
+    XML: a web thread only ever reads small files.
+    """
+    if path.stat().st_size > _sync_limit():
+        return True
+    with open(path, "rb") as handle:
+        if handle.read(4) != b"PK\x03\x04":
+            return False
+    from app.data.xlsx_guard import unpacked_size
+
+    unpacked = unpacked_size(path)
+    return unpacked is not None and unpacked > current_app.config.get(
+        "FLEET_IMPORT_SYNC_MAX_UNPACKED_BYTES", SYNC_MAX_UNPACKED_BYTES
+    )
+
+
+def _check_here(kind: str, path: Path, file_name: str, apply: bool):
+    """run_import in this request; a file that is refused (or fails) is deleted at once."""
+    try:
+        report = run_import(
+            kind, path, file_name, user=current_user, apply=apply, parse_seconds=SYNC_PARSE_SECONDS
+        )
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    if apply or not report.ok:
+        path.unlink(missing_ok=True)  # saved (kept under uploads/<sha256>) or refused
+    return report
+
+
 @bp.post("/upload")
 def upload():
     kind = request.form.get("kind", "")
@@ -98,15 +132,19 @@ def upload():
         return _partial("data/_message.html", message="Vælg en fil at uploade."), 400
     path = save_incoming(upload_file.stream, upload_file.filename)
     file_name = Path(upload_file.filename).name
-    if path.stat().st_size > _sync_limit():
-        job = enqueue(
-            "import",
-            {"kind": kind, "token": path.name, "file_name": file_name, "apply": False},
-            user=current_user,
-            title=f"Forhåndsvisning: {file_name}",
-        )
+    if _in_background(path):
+        try:
+            job = enqueue(
+                "import",
+                {"kind": kind, "token": path.name, "file_name": file_name, "apply": False},
+                user=current_user,
+                title=f"Forhåndsvisning: {file_name}",
+            )
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
         return _partial("data/_import_job.html", job=job)
-    report = run_import(kind, path, file_name, user=current_user, apply=False)
+    report = _check_here(kind, path, file_name, apply=False)
     return _partial("data/_preview.html", report=report, token=path.name)
 
 
@@ -122,7 +160,7 @@ def save():
         return _partial(
             "data/_message.html", message="Filen findes ikke længere. Upload den igen."
         ), 400
-    if path.stat().st_size > _sync_limit():
+    if _in_background(path):
         job = enqueue(
             "import",
             {"kind": kind, "token": token, "file_name": file_name, "apply": True},
@@ -130,10 +168,9 @@ def save():
             title=f"Import: {file_name}",
         )
         return _partial("data/_import_job.html", job=job)
-    report = run_import(kind, path, file_name, user=current_user, apply=True)
+    report = _check_here(kind, path, file_name, apply=True)
     if not report.applied:
         return _partial("data/_preview.html", report=report, token=token), 422
-    path.unlink(missing_ok=True)
     return _partial("data/_result.html", report=report, history=_history())
 
 

@@ -302,18 +302,19 @@ class GuardedZip(zipfile.ZipFile):
                 raise FileProblem(CORRUPT.format(name=name))
             if member.lower().endswith(NESTED_SUFFIXES):
                 self._nested(member)
-            cap = self._cap(member)
-            if info.file_size > cap:
-                raise LimitExceeded(
-                    f"Filen «{name}» er for stor udpakket: «{member}» fylder "
-                    f"{size(info.file_size)}; grænsen er {size(cap)}. Del den op i flere filer."
-                )
             ratio = info.file_size / max(info.compress_size, 1)
             if info.file_size > limits.xlsx_ratio_from_bytes and ratio > limits.xlsx_max_ratio:
                 raise LimitExceeded(
                     f"Filen «{name}» ligner en zip-bombe: «{member}» pakker sig ud til "
                     f"{number(int(ratio))} gange sin størrelse (grænsen er "
                     f"{number(limits.xlsx_max_ratio)} gange). Gem filen igen fra Excel."
+                )
+            cap = self._cap(member)
+            # Members that are not XML (images) are never unpacked, only counted.
+            if info.file_size > cap and member.lower().endswith(XML_SUFFIXES):
+                raise LimitExceeded(
+                    f"Filen «{name}» er for stor udpakket: «{member}» fylder "
+                    f"{size(info.file_size)}; grænsen er {size(cap)}. Del den op i flere filer."
                 )
             total += info.file_size
             if total > limits.xlsx_max_total_bytes:

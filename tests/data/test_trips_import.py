@@ -120,25 +120,26 @@ def test_overlapping_periods_add_only_new_trips(app, register, tmp_path):
     assert count(app, "round_trip") == 5
 
 
-def test_undo_removes_exactly_one_batch(app, register, tmp_path, planner_client):
+def test_undo_removes_exactly_one_batch(app, register, tmp_path, admin_client):
+    # A system import (no user, like the nightly load): only an administrator undoes it.
     lines = GOOD.splitlines()
     a = run(app, write(tmp_path, "a.csv", "\n".join(lines[:3]) + "\n"))
     b = run(app, write(tmp_path, "b.csv", "\n".join([lines[0], *lines[3:]]) + "\n"))
     assert (a.rows_added, b.rows_added) == (2, 2)
     after_b = {r for r in trips(app) if r[6] == b.batch_id}
-    token = csrf_token(planner_client, "/data/")
-    response = planner_client.post(f"/data/import/{a.batch_id}/fortryd", data={"csrf_token": token})
+    token = csrf_token(admin_client, "/data/")
+    response = admin_client.post(f"/data/import/{a.batch_id}/fortryd", data={"csrf_token": token})
     assert response.status_code == 302
     remaining = trips(app)
     assert not [r for r in remaining if r[6] == a.batch_id]
     assert {r for r in remaining if r[6] == b.batch_id} == after_b
     assert len(remaining) == 3  # b's two plus the fixture's trip
-    page = planner_client.get("/data/").text
+    page = admin_client.get("/data/").text
     assert "er fortrudt: 2 rækker fjernet" in page
     # A second undo of the same batch is refused and changes nothing.
     before = fingerprint(app)
-    planner_client.post(f"/data/import/{a.batch_id}/fortryd", data={"csrf_token": token})
-    assert "allerede fortrudt" in planner_client.get("/data/").text
+    admin_client.post(f"/data/import/{a.batch_id}/fortryd", data={"csrf_token": token})
+    assert "allerede fortrudt" in admin_client.get("/data/").text
     assert fingerprint(app) == before
 
 

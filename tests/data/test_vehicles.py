@@ -437,9 +437,11 @@ def test_model_catalogue_import_is_admin_only_and_round_trips(app, admin_client,
 
 
 def test_undo_of_a_vehicle_import_is_refused_when_later_trips_use_the_vehicle(
-    app, register, planner_client, tmp_path
+    app, register, admin_client, tmp_path
 ):
     from tests.data.conftest import fingerprint
+
+    # System imports (no user, like the nightly load) are undone by an administrator.
 
     vehicles_file = tmp_path / "nye.csv"
     vehicles_file.write_text(
@@ -450,9 +452,9 @@ def test_undo_of_a_vehicle_import_is_refused_when_later_trips_use_the_vehicle(
     trips_file.write_text("Køretøj;Start;Slut;Km\nNY9;05-03-2026 08:00;05-03-2026 09:00;5\n")
     assert run(app, trips_file, kind="trips").rows_added == 1
     before = fingerprint(app)
-    token = csrf_token(planner_client, "/data/")
-    planner_client.post(f"/data/import/{batch.batch_id}/fortryd", data={"csrf_token": token})
-    page = planner_client.get("/data/").text
+    token = csrf_token(admin_client, "/data/")
+    admin_client.post(f"/data/import/{batch.batch_id}/fortryd", data={"csrf_token": token})
+    page = admin_client.get("/data/").text
     assert "kan ikke fortrydes: Køretøjet NY9 har fået 1 rundture siden" in page
     assert fingerprint(app) == before
 

@@ -91,19 +91,34 @@ def validate_logo(data: bytes) -> str:
         raise LogoError("Vælg en billedfil.")
     if len(data) > LOGO_MAX_BYTES:
         raise LogoError("Logoet må højst fylde 1 MB.")
+    import warnings
+
     from PIL import Image, UnidentifiedImageError
 
+    # The size comes from the header, before anything is decoded; a decompression bomb
+    # (a tiny PNG claiming 30000 × 30000 pixels) is refused there, never unpacked.
+    bomb = (Image.DecompressionBombError, Image.DecompressionBombWarning)
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            kind = image.format
-            width, height = image.size
-            image.verify()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=list(LOGO_FORMATS)) as image:
+                kind = image.format
+                width, height = image.size
+                if width > LOGO_MAX_PIXELS or height > LOGO_MAX_PIXELS:
+                    raise LogoError(
+                        f"Logoet må højst være {LOGO_MAX_PIXELS} × {LOGO_MAX_PIXELS} punkter."
+                    )
+                image.verify()
+    except bomb as error:
+        raise LogoError(
+            f"Billedet er for stort (over {LOGO_MAX_PIXELS} × {LOGO_MAX_PIXELS} punkter)."
+        ) from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        if isinstance(error, LogoError):
+            raise
         raise LogoError("Filen er ikke et gyldigt PNG- eller JPEG-billede.") from error
     if kind not in LOGO_FORMATS:
         raise LogoError("Logoet skal være PNG eller JPEG (SVG kan indeholde scripts).")
-    if width > LOGO_MAX_PIXELS or height > LOGO_MAX_PIXELS:
-        raise LogoError(f"Logoet må højst være {LOGO_MAX_PIXELS} × {LOGO_MAX_PIXELS} punkter.")
     return LOGO_FORMATS[kind]
 
 

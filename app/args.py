@@ -3,8 +3,9 @@
 `guard_request_args` runs before every request (before access control) and answers 400
 with a Danish message for a query string no page of ours produces: a NUL or other control
 character (PostgreSQL refuses NUL in text, and no form sends one), a value longer than
-MAX_ARG_LENGTH, a whole number beyond a 64-bit database integer (SQLite raises
-OverflowError, which was a 500), or too many parameters. An integer in the path beyond the
+MAX_ARG_LENGTH, a whole number beyond a 32-bit database integer (SQLite raised
+OverflowError, PostgreSQL "integer out of range": both were a 500; a search text `q` may
+hold any number), or too many parameters. An integer in the path beyond the
 range of the database's keys is a 404: no row can have it.
 
 Views parse numbers with `bounded_int` (as `type=` of `request.args.get`) and `int_list`,
@@ -20,9 +21,10 @@ from flask import request
 
 MAX_ARG_LENGTH = 1000
 MAX_ARGS = 200
-# Integer keys are 32-bit on PostgreSQL; numbers in the query string are bounded to 64 bit.
+# Integer columns and keys are 32-bit on PostgreSQL ("integer out of range" was a 500), so
+# a whole number in the query string may not exceed that - except in free text (a search).
 MAX_KEY = 2**31 - 1
-MAX_INT = 2**63 - 1
+FREE_TEXT_ARGS = frozenset({"q"})
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -46,7 +48,9 @@ def arg_problem(args) -> str | None:
             if len(text) > MAX_ARG_LENGTH:
                 return "long"
         stripped = value.strip()
-        if _INTEGER.fullmatch(stripped) and abs(int(stripped)) > MAX_INT:
+        if key in FREE_TEXT_ARGS or not _INTEGER.fullmatch(stripped):
+            continue
+        if len(stripped) > 20 or abs(int(stripped)) > MAX_KEY:
             return "number"
     return None
 

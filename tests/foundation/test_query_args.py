@@ -10,13 +10,14 @@ from tests.foundation.test_access import build_path
 BAD = {
     "huge integer": "side=" + "9" * 400,
     "huge id": "id=" + "1" * 40,
+    "beyond a 32-bit key": "lokation=2147483648",
     "NUL": "id=1%00",
     "NUL in text": "q=abc%00def",
     "control character": "q=%01",
     "overlong": "q=" + "a" * 5000,
     "NUL in a key": "a%00b=1",
 }
-GOOD_BUT_ODD = ["side=%C2%B2", "id=%C2%B2", "side=-5", "location=99999999999", "page=0"]
+GOOD_BUT_ODD = ["side=%C2%B2", "id=%C2%B2", "side=-5", "page=0", "q=99999999999999999999999"]
 
 
 def get_paths(app) -> list[str]:
@@ -67,3 +68,35 @@ def test_bounded_int_and_int_list():
         with pytest.raises(ValueError):
             bounded_int(bad)
     assert int_list(["1", "²", "0", "9" * 30, "7", "x"], limit=4) == [1, 7]
+
+
+@pytest.mark.postgres
+def test_bad_ids_and_text_on_both_databases(any_db_app):
+    """PostgreSQL refuses NUL in text and 32-bit keys overflow: still 400/404, never 500."""
+    from tests.conftest import _client_for
+
+    client = _client_for(any_db_app, "admin")
+    for path in ("/koeretoejer/?q=a%00b", "/scenarier/?q=a%00b", "/scenarier/sammenlign?id=1%00"):
+        assert client.get(path).status_code == 400, path
+    for path in ("/koeretoejer/" + "9" * 12, "/scenarier/" + "9" * 12, "/rapporter/2147483648"):
+        assert client.get(path).status_code == 404, path
+    for path in ("/koeretoejer/?location=2147483647", "/scenarier/sammenlign?id=2147483647"):
+        assert client.get(path).status_code == 200, path
+    assert client.get("/koeretoejer/?location=2147483648").status_code == 400
+
+
+@pytest.mark.postgres
+def test_odd_parameters_on_every_get_route_on_both_databases(any_db_app):
+    from tests.conftest import _client_for
+
+    client = _client_for(any_db_app, "admin")
+    problems = []
+    for path in get_paths(any_db_app):
+        for query in [*GOOD_BUT_ODD, "q=%C3%A6%C3%B8%C3%A5", "lokation=2147483647"]:
+            response = client.get(f"{path}?{query}")
+            if response.status_code >= 500 and path != "/healthz":
+                problems.append((path, query, response.status_code))
+        for query in BAD.values():
+            if client.get(f"{path}?{query}").status_code != 400:
+                problems.append((path, query))
+    assert not problems, problems

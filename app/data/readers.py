@@ -112,16 +112,6 @@ def _encoding(path: Path, head: bytes) -> tuple[str, str]:
     return "utf-8-sig", "UTF-8"
 
 
-def _decode(raw: bytes) -> tuple[str, str]:
-    """A whole (small, already checked) file as text; used to redact a kept copy."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16"), "UTF-16"
-    try:
-        return raw.decode("utf-8-sig"), "UTF-8"
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace"), "Windows-1252"
-
-
 def _sniff_delimiter(header_line: str) -> str:
     counts = {d: _count_outside_quotes(header_line, d) for d in DELIMITERS}
     best = max(counts, key=lambda d: counts[d])

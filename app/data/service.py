@@ -297,16 +297,17 @@ def _store_original(
 
 
 def _redact_csv(path: Path, target: Path, table, personal: list[int]) -> None:
+    """Streamed, like the read: the file has passed the limits of app/data/limits.py."""
     import csv
-    import io
 
-    from app.data.readers import _decode
-
-    text, _encoding = _decode(path.read_bytes())
+    codec = {"UTF-16": "utf-16", "Windows-1252": "cp1252"}.get(table.encoding, "utf-8-sig")
     drop = set(personal)
-    with open(target, "w", encoding="utf-8", newline="") as out:
+    with (
+        open(path, encoding=codec, newline="") as source,
+        open(target, "w", encoding="utf-8", newline="") as out,
+    ):
         writer = csv.writer(out, delimiter=table.delimiter or ";", lineterminator="\r\n")
-        for row in csv.reader(io.StringIO(text, newline=""), delimiter=table.delimiter or ";"):
+        for row in csv.reader(source, delimiter=table.delimiter or ";"):
             writer.writerow([cell for i, cell in enumerate(row) if i not in drop])
 
 

@@ -264,7 +264,13 @@ def _run(job_id: int) -> str:
         status, phase, error, detail = JobStatus.FAILED, "Fejlet", str(failure), _trace()
     except Exception as failure:
         status, phase, detail = JobStatus.FAILED, "Fejlet", _trace()
-        error = DB_LOST if connection_lost(failure) else f"Jobbet fejlede: {failure}"
+        # the exception's own text is for administrators (error_detail), not the page
+        error = (
+            DB_LOST
+            if connection_lost(failure)
+            else "Jobbet fejlede af en uventet årsag. En administrator kan se den tekniske"
+            " detalje på jobbets side."
+        )
         current_app.logger.exception("job %s (%s) failed", job_id, kind)
     else:
         status, phase = JobStatus.FINISHED, "Færdig"

@@ -32,4 +32,30 @@
       event.detail.isError = false;
     }
   });
+
+  // Any other htmx request that gets an error (e.g. 503 when the job queue does not
+  // answer): show the server's Danish message at the top of the page, as text, instead of
+  // htmx silently dropping the response.
+  document.addEventListener("htmx:responseError", function (event) {
+    var elt = event.detail.elt;
+    if (elt && elt.closest && elt.closest("[data-swap-errors]")) return;
+    var xhr = event.detail.xhr;
+    var text = "";
+    try {
+      var doc = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
+      var part = doc.querySelector(".flash, main p, p");
+      text = part ? part.textContent.trim() : "";
+    } catch (e) { text = ""; }
+    if (!text) text = "Serveren svarede med en fejl (" + xhr.status + "). Prøv igen om lidt.";
+    var main = document.querySelector("main") || document.body;
+    var box = document.getElementById("htmx-error");
+    if (!box) {
+      box = document.createElement("p");
+      box.id = "htmx-error";
+      box.className = "flash flash-error";
+      box.setAttribute("role", "alert");
+      main.insertBefore(box, main.firstChild);
+    }
+    box.textContent = text;
+  });
 })();

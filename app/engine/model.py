@@ -54,6 +54,12 @@ class ModelData:
     money_cap_dkk: float | None = None
     pair_money_dkk: np.ndarray | None = None
     block_unserved_money_dkk: np.ndarray | None = None
+    # lease km allowances: yearly km per vehicle of each class (inf = none), the yearly km
+    # each pair drives, and the price per km over (None: the allowance is a hard rule).
+    # Only for a model that holds every block of the pool: the rows couple all its days.
+    class_km_allowance: np.ndarray | None = None
+    pair_km_year: np.ndarray | None = None
+    overage_dkk_per_km: float | None = None
 
 
 def add_fleet_counts(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -187,7 +193,45 @@ def add_targets(m: pyo.ConcreteModel, d: ModelData) -> None:
         change = d.pair_money_dkk - d.block_unserved_money_dkk[d.pair_block]
         terms = [(float(change[k]), m.assign[k]) for k in range(len(change))]
         terms += [(float(d.class_fixed_dkk[c]), m.count[c]) for c in m.CLASSES]
+        terms += [(float(d.overage_dkk_per_km), m.overage[c]) for c in m.OVERAGE_CLASSES]
         _cap(m, "money_cap", terms, float(d.block_unserved_money_dkk.sum()), d.money_cap_dkk)
+
+
+def km_allowance_classes(d: ModelData) -> list[int]:
+    """Classes whose km allowance gets a row: a finite allowance and a block to drive."""
+    if d.class_km_allowance is None or d.pair_km_year is None:
+        return []
+    has_pairs = np.zeros(len(d.class_fixed_dkk), dtype=bool)
+    has_pairs[d.pair_class] = True
+    return np.nonzero(np.isfinite(d.class_km_allowance) & has_pairs)[0].tolist()
+
+
+def add_km_allowance(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """A class's vehicles drive at most their allowances together: yearly km of its blocks
+    <= allowance x count (hard), or <= allowance x count + overage with the overage priced
+    in the objective. Per vehicle this is a relaxation (the plan balances the km across the
+    class's vehicles; the validator checks each vehicle)."""
+    classes = km_allowance_classes(d)
+    m.KM_CLASSES = pyo.Set(initialize=classes)
+    priced = d.overage_dkk_per_km is not None
+    m.OVERAGE_CLASSES = pyo.Set(initialize=classes if priced else [])
+    m.overage = pyo.Var(m.OVERAGE_CLASSES, domain=pyo.NonNegativeReals)
+    if not classes:
+        return
+    assign = list(m.assign.values())
+    counts = list(m.count.values())
+    pairs_of = {c: np.nonzero(d.pair_class == c)[0] for c in classes}
+
+    def km_row(_m, c):
+        pairs = pairs_of[c]
+        variables = [*(assign[k] for k in pairs.tolist()), counts[c]]
+        coefs = [*d.pair_km_year[pairs].tolist(), -float(d.class_km_allowance[c])]
+        if priced:
+            variables.append(m.overage[c])
+            coefs.append(-1.0)
+        return linear_sum(variables, coefs) <= 0
+
+    m.km_allowance = pyo.Constraint(m.KM_CLASSES, rule=km_row)
 
 
 def add_costs(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -198,10 +242,13 @@ def add_costs(m: pyo.ConcreteModel, d: ModelData) -> None:
     saving = (d.pair_cost_dkk - d.block_unserved_dkk[d.pair_block]).tolist()
     constant = float(d.block_unserved_dkk.sum()) + d.constant_dkk
     fixed = d.class_fixed_dkk.tolist()
-    m.cost = pyo.Objective(
-        expr=linear_sum(list(m.count.values()) + list(m.assign.values()), fixed + saving, constant),
-        sense=pyo.minimize,
-    )
+    variables = list(m.count.values()) + list(m.assign.values())
+    coefs = fixed + saving
+    overage = list(m.overage.values())
+    if overage:
+        variables += overage
+        coefs += [float(d.overage_dkk_per_km)] * len(overage)
+    m.cost = pyo.Objective(expr=linear_sum(variables, coefs, constant), sense=pyo.minimize)
 
 
 def build_model(d: ModelData) -> pyo.ConcreteModel:
@@ -212,6 +259,7 @@ def build_model(d: ModelData) -> pyo.ConcreteModel:
     add_overlap_capacity(m, d)
     add_ev_energy_conflicts(m, d)
     add_unserved_rules(m, d)
+    add_km_allowance(m, d)
     add_targets(m, d)
     add_costs(m, d)
     return m

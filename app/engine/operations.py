@@ -12,9 +12,17 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from app.engine.errors import Cancelled, EngineError
-from app.engine.plan import EvRule, VehicleSlot, first_fit, try_insert
-from app.engine.prepare import Group, PoolData, Prepared, TripTimes, prepare
-from app.engine.report import fleet_lines, fuel_figures, peak_use, totals_from_trips, vehicle_usage
+from app.engine.plan import EvRule, VehicleSlot, balance_km, first_fit, try_insert
+from app.engine.prepare import PoolData, Prepared, TripTimes, prepare
+from app.engine.report import (
+    NewVehicleNames,
+    fleet_lines,
+    fuel_figures,
+    peak_use,
+    pool_vehicle_names,
+    totals_from_trips,
+    vehicle_usage,
+)
 from app.engine.solve import Classes, PoolCaps, PoolOutcome, solve_pool, solve_pool_ladder
 from app.engine.types import (
     Alternative,
@@ -140,12 +148,26 @@ def _baseline(prepared: Prepared) -> Result:
         for t in mine:
             plan[trips.ids[t]] = vehicle.vehicle_id
             trip_type[t] = group.type
-        usages.append(vehicle_usage(prepared, vehicle.vehicle_id, pool.pool, group, mine))
+        usages.append(
+            vehicle_usage(
+                prepared, vehicle.vehicle_id, pool.pool, group, mine, vehicle.yearly_km_allowance
+            )
+        )
     fixed = float(sum(v.yearly_cost_dkk for v in prepared.vehicles))
-    totals = totals_from_trips(prepared, unit, price, factor, served, fixed, len(prepared.vehicles))
+    overage = sum(u.overage_dkk for u in usages)
+    totals = totals_from_trips(
+        prepared, unit, price, factor, served, fixed, len(prepared.vehicles), overage
+    )
     fleet = []
     for pool in prepared.pools:
         fleet += fleet_lines(pool, [g.current for g in pool.groups])
+    over = [u for u in usages if u.km_over_allowance > 0]
+    warnings = list(prepared.warnings)
+    if over:
+        warnings.append(
+            f"{len(over)} køretøjer kører i dag over deres årlige km-tilladelse:"
+            f" {', '.join(u.vehicle for u in over[:10])}{' m.fl.' if len(over) > 10 else ''}."
+        )
     return Result(
         operation="baseline",
         status="optimal",
@@ -158,7 +180,7 @@ def _baseline(prepared: Prepared) -> Result:
         plan=plan,
         vehicles=usages,
         peak_use=peak_use(prepared, trip_type),
-        warnings=list(prepared.warnings),
+        warnings=warnings,
     )
 
 
@@ -375,13 +397,20 @@ def _assignment_totals(prepared: Prepared, sol: FleetSolution) -> Totals:
     n = len(trips)
     unit, price, factor = np.zeros(n), np.zeros(n), np.zeros(n)
     served = np.zeros(n, dtype=bool)
-    fixed, vehicles = 0.0, 0
+    fixed, vehicles, overage = 0.0, 0, 0.0
+    price_over = params.allowance.overage_dkk_per_km or 0.0
     for (pool, cl, out), counts in zip(sol.pools, sol.group_counts, strict=True):
         fixed += sum(c * g.fixed_dkk for c, g in zip(counts, pool.groups, strict=True))
         vehicles += sum(counts)
         if out.block_class is None:
             continue
         blocks = pool.blocks
+        if price_over and cl.km_allowance is not None and out.counts is not None:
+            on = out.block_class >= 0
+            km = np.zeros(len(cl.members))
+            np.add.at(km, out.block_class[on], blocks.km[on])
+            over = prepared.scale * km - cl.km_allowance * out.counts
+            overage += price_over * float(np.where(np.isfinite(over), np.maximum(over, 0), 0).sum())
         per_trip_class = np.repeat(out.block_class, blocks.trips)
         t_idx = blocks.trip_order
         for c, members in enumerate(cl.members):
@@ -389,7 +418,7 @@ def _assignment_totals(prepared: Prepared, sol: FleetSolution) -> Totals:
             g = pool.groups[members[0]]
             p, f = fuel_figures(params, g.fuel)
             unit[mine], price[mine], factor[mine], served[mine] = g.unit_per_km, p, f, True
-    return totals_from_trips(prepared, unit, price, factor, served, fixed, vehicles)
+    return totals_from_trips(prepared, unit, price, factor, served, fixed, vehicles, overage)
 
 
 # --------------------------------------------------------------------------- plan
@@ -397,37 +426,45 @@ def _assignment_totals(prepared: Prepared, sol: FleetSolution) -> Totals:
 class PoolPlan:
     slots_of: list[list[VehicleSlot]]
     counts: list[int]
-    left_over: list[int]  # blocks first-fit could not place (EV energy)
+    left_over: list[int]  # blocks first-fit could not place (EV energy, hard km allowance)
+    names: list[list[str]]  # per group: its vehicles (kept ids, then new labels)
+    namer: NewVehicleNames
 
 
-def _vehicle_name(pool: PoolData, group: Group, number: int) -> str:
-    # current group ids already start with their location ("Nord/Toyota Yaris ...")
-    base = group.gid if not group.candidate else f"{pool.pool}/{group.gid}"
-    return f"{base}#{number}"
+def _slot(prepared: Prepared, pool: PoolData, i: int, name: str) -> VehicleSlot:
+    """A vehicle of group i; a km allowance becomes period km (target, and cap if hard)."""
+    slot = VehicleSlot(name, i)
+    allowance = pool.groups[i].km_allowance
+    if allowance is not None:
+        slot.km_target = allowance / prepared.scale
+        if prepared.params.allowance.overage_dkk_per_km is None:
+            slot.km_cap = slot.km_target
+    return slot
 
 
 def _first_fit_pool(
     prepared: Prepared, pool: PoolData, cl: Classes, out: PoolOutcome, counts: list[int]
 ) -> PoolPlan:
-    groups = pool.groups
+    names, namer = pool_vehicle_names(pool, counts)
     slots_of = [
-        [VehicleSlot(_vehicle_name(pool, groups[i], k + 1), i) for i in m for k in range(counts[i])]
-        for m in cl.members
+        [_slot(prepared, pool, i, name) for i in m for name in names[i]] for m in cl.members
     ]
     left_over: list[int] = []
     if out.block_class is not None:
         for c, members in enumerate(cl.members):
             order = np.nonzero(out.block_class == c)[0]
-            rule = EvRule.of(groups[members[0]], prepared.params)
+            rule = EvRule.of(pool.groups[members[0]], prepared.params)
             left_over += first_fit(pool.blocks, prepared.trips, order, slots_of[c], rule)
-    return PoolPlan(slots_of, list(counts), sorted(left_over))
+            balance_km(pool.blocks, prepared.trips, slots_of[c], rule)
+    return PoolPlan(slots_of, list(counts), sorted(left_over), names, namer)
 
 
 def _repair(
     prepared: Prepared, pool: PoolData, cl: Classes, plan: PoolPlan, can_add: bool
 ) -> list[int]:
-    """Blocks first-fit could not place: another vehicle with time and charge, else (when
-    allowed and cheaper than own cars, or the trip must be served) one more vehicle."""
+    """Blocks first-fit could not place: another vehicle with time, charge and km room
+    (the fewest km first), else (when allowed and cheaper than own cars, or the trip must
+    be served) one more vehicle."""
     rules = [EvRule.of(pool.groups[m[0]], prepared.params) for m in cl.members]
     not_placed = []
     for b in plan.left_over:
@@ -438,7 +475,7 @@ def _repair(
         placed = any(
             try_insert(pool.blocks, prepared.trips, b, slot, rules[c])
             for c in options
-            for slot in plan.slots_of[c]
+            for slot in sorted(plan.slots_of[c], key=lambda x: x.km)
         )
         if not placed and can_add:
             by_total = sorted(options, key=lambda c: (cl.fixed_dkk[c] + cl.served_dkk[b, c], c))
@@ -455,9 +492,11 @@ def _repair(
                 if not room:
                     continue
                 i = room[0]
-                slot = VehicleSlot(_vehicle_name(pool, pool.groups[i], plan.counts[i] + 1), i)
+                slot = _slot(prepared, pool, i, "")
                 if try_insert(pool.blocks, prepared.trips, b, slot, rules[c]):
+                    slot.name = plan.namer.next(pool.groups[i])
                     plan.counts[i] += 1
+                    plan.names[i].append(slot.name)
                     plan.slots_of[c].append(slot)
                     placed = True
                     break
@@ -487,7 +526,7 @@ def _plan(prepared: Prepared, sol: FleetSolution, can_add: bool, run: _Run) -> P
     plan: dict[str, str | None] = dict.fromkeys(trips.ids)
     trip_type: list[VehicleType | None] = [None] * n
     fleet, usages, warnings = [], [], []
-    fixed_total, vehicles_total = 0.0, 0
+    fixed_total, vehicles_total, overage_total = 0.0, 0, 0.0
     for p, (pool, cl, out) in enumerate(sol.pools):
         counts = sol.group_counts[p]
         pool_plan = _first_fit_pool(prepared, pool, cl, out, counts)
@@ -563,11 +602,17 @@ def _plan(prepared: Prepared, sol: FleetSolution, can_add: bool, run: _Run) -> P
                 for t in mine:
                     plan[trips.ids[t]] = slot.name
                     trip_type[t] = group.type
-                usages.append(vehicle_usage(prepared, slot.name, pool.pool, group, np.sort(mine)))
+                usage = vehicle_usage(
+                    prepared, slot.name, pool.pool, group, np.sort(mine), group.km_allowance
+                )
+                overage_total += usage.overage_dkk
+                usages.append(usage)
         fixed_total += sum(cnt * g.fixed_dkk for cnt, g in zip(counts, groups, strict=True))
         vehicles_total += sum(counts)
-        fleet += fleet_lines(pool, counts)
-    totals = totals_from_trips(prepared, unit, price, factor, served, fixed_total, vehicles_total)
+        fleet += fleet_lines(pool, counts, pool_plan.names)
+    totals = totals_from_trips(
+        prepared, unit, price, factor, served, fixed_total, vehicles_total, overage_total
+    )
     return PlanResult(plan, totals, fleet, usages, trip_type, warnings)
 
 

@@ -31,6 +31,10 @@ DEFAULT_SOURCES: dict[str, str] = {
         " køres i bil; OS2fleetoptimiser bruger 100 %"
     ),
     "allocation.keep_type_locations": "FleetOptimiser standard: ingen lokationer",
+    "allowance.overage_dkk_per_km": (
+        "FleetOptimiser standard: ingen pris, km-tilladelsen er en fast grænse. Leasingaftaler"
+        " opkræver typisk 0,5-2 kr. pr. km over den aftalte kørsel (se kontrakten)"
+    ),
 }
 
 FUELS_WITH_ENERGY = ("petrol", "diesel", "hvo", "electricity")
@@ -149,6 +153,19 @@ class AllocationSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class KmAllowanceSettings:
+    """Lease km allowances (`Vehicle.yearly_km_allowance`, `CandidateModel.yearly_km_allowance`).
+
+    `overage_dkk_per_km` None (the default): a vehicle may drive at most its allowance per
+    year in the plan (period km x 365 / period days), a hard rule. A number: it may drive
+    more, and each km a year over the allowance costs this many DKK (money, in
+    `Totals.overage_dkk`), as a lease contract's excess-mileage charge does.
+    """
+
+    overage_dkk_per_km: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SolverSettings:
     time_limit_s: float = 300.0
     rel_gap: float = 0.001
@@ -217,6 +234,7 @@ class Parameters:
     shifts: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
     pools: tuple[tuple[str, ...], ...] = ()
     allocation: AllocationSettings = field(default_factory=AllocationSettings)
+    allowance: KmAllowanceSettings = field(default_factory=KmAllowanceSettings)
     solver: SolverSettings = field(default_factory=SolverSettings)
 
     # ----------------------------------------------------------------- derived figures
@@ -249,6 +267,7 @@ class Parameters:
             "shifts",
             "pools",
             "allocation",
+            "allowance",
             "solver",
         }
         _reject_unknown(d, top, "")
@@ -387,6 +406,15 @@ class Parameters:
         if "allocation" in d:
             kwargs["allocation"] = _allocation(d["allocation"], defaults.allocation)
 
+        if "allowance" in d:
+            given = _mapping(d["allowance"], "allowance")
+            _reject_unknown(given, {"overage_dkk_per_km"}, "allowance")
+            kwargs["allowance"] = KmAllowanceSettings(
+                overage_dkk_per_km=_optional_number(
+                    given.get("overage_dkk_per_km"), "allowance.overage_dkk_per_km"
+                )
+            )
+
         if "solver" in d:
             so = _mapping(d["solver"], "solver")
             _reject_unknown(so, {"time_limit_s", "rel_gap", "threads"}, "solver")
@@ -452,6 +480,7 @@ class Parameters:
                 "bike_share_pct": self.allocation.bike_share_pct,
                 "keep_type_locations": list(self.allocation.keep_type_locations),
             },
+            "allowance": {"overage_dkk_per_km": self.allowance.overage_dkk_per_km},
             "solver": {
                 "time_limit_s": self.solver.time_limit_s,
                 "rel_gap": self.solver.rel_gap,

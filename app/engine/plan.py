@@ -78,6 +78,14 @@ class VehicleSlot:
     blocks: list[int] = field(default_factory=list)
     battery_km: float = 0.0
     last_trip_end: int | None = None
+    km: float = 0.0  # period km of its blocks so far
+    # the yearly km allowance in period km: `km_target` steers the balancing (inf: none),
+    # `km_cap` is the hard limit (inf also when km over the allowance is priced)
+    km_target: float = float("inf")
+    km_cap: float = float("inf")
+
+    def km_room(self, km: float) -> bool:
+        return self.km + km <= self.km_cap + _KM_TOLERANCE * max(1.0, self.km_cap)
 
 
 def first_fit(
@@ -87,30 +95,43 @@ def first_fit(
     slots: list[VehicleSlot],
     rule: EvRule | None,
 ) -> list[int]:
-    """Place `order` (block indices by start) on `slots`; returns the blocks that did not fit."""
+    """Place `order` (block indices by start) on `slots`; returns the blocks that did not fit.
+
+    Vehicles with a km allowance are balanced: each block goes to the free vehicle with the
+    fewest km so far (that has the km room and, for EVs, the charge); others take the
+    lowest numbered free vehicle."""
     if rule is not None:
         for slot in slots:
             slot.battery_km = rule.capacity_km
+    balance = any(slot.km_target < float("inf") for slot in slots)
     free = list(range(len(slots)))  # sorted vehicle numbers that are free now
     busy: list[tuple[int, int]] = []  # heap of (free again at, vehicle number)
     left_over: list[int] = []
     for b in order:
         start, end = int(blocks.start[b]), int(blocks.end[b])
+        km = float(blocks.km[b])
         while busy and busy[0][0] <= start:
             bisect.insort(free, heapq.heappop(busy)[1])
         chosen = None
-        if rule is None:
+        if rule is None and not balance:
             if free:
                 chosen = 0
         else:
             members = blocks.trip_order[blocks.ptr[b] : blocks.ptr[b + 1]]
-            for pos, v in enumerate(free):
-                slot = slots[v]
-                after = ev_drive(trips, members, rule, slot.battery_km, slot.last_trip_end)
-                if after is not None:
+            positions = range(len(free))
+            if balance:
+                positions = sorted(positions, key=lambda p: (slots[free[p]].km, free[p]))
+            for pos in positions:
+                slot = slots[free[pos]]
+                if not slot.km_room(km):
+                    continue
+                if rule is not None:
+                    after = ev_drive(trips, members, rule, slot.battery_km, slot.last_trip_end)
+                    if after is None:
+                        continue
                     slot.battery_km, slot.last_trip_end = after
-                    chosen = pos
-                    break
+                chosen = pos
+                break
         if chosen is None:
             left_over.append(int(b))
             continue
@@ -119,6 +140,7 @@ def first_fit(
         slot.starts.append(start)
         slot.ends.append(end)
         slot.blocks.append(int(b))
+        slot.km += km
         heapq.heappush(busy, (end, v))
     return left_over
 
@@ -152,7 +174,10 @@ def _battery_window(
 def try_insert(
     blocks: Blocks, trips: TripArrays, b: int, slot: VehicleSlot, rule: EvRule | None
 ) -> bool:
-    """Put block b on an already planned vehicle if time (and for EVs, charge) allows."""
+    """Put block b on an already planned vehicle if time (for EVs, charge; with a hard km
+    allowance, km) allows."""
+    if not slot.km_room(float(blocks.km[b])):
+        return False
     start, end = int(blocks.start[b]), int(blocks.end[b])
     pos = bisect.bisect_left(slot.starts, start)
     if pos > 0 and slot.ends[pos - 1] > start:
@@ -169,4 +194,34 @@ def try_insert(
     slot.starts.insert(pos, start)
     slot.ends.insert(pos, end)
     slot.blocks.insert(pos, b)
+    slot.km += float(blocks.km[b])
     return True
+
+
+def take_out(blocks: Blocks, b: int, slot: VehicleSlot) -> None:
+    """Remove block b from a vehicle (a trip less never empties an EV's battery later)."""
+    pos = slot.blocks.index(b)
+    del slot.starts[pos], slot.ends[pos], slot.blocks[pos]
+    slot.km -= float(blocks.km[b])
+
+
+def balance_km(
+    blocks: Blocks, trips: TripArrays, slots: list[VehicleSlot], rule: EvRule | None
+) -> None:
+    """Move blocks from vehicles over their km allowance to vehicles of the same class with
+    room, longest blocks first, while a move keeps both within time, charge and km."""
+    if not any(slot.km_target < float("inf") for slot in slots):
+        return
+    for slot in sorted(slots, key=lambda x: -x.km):
+        if slot.km <= slot.km_target + _KM_TOLERANCE:
+            continue
+        for b in sorted(slot.blocks, key=lambda x: -float(blocks.km[x])):
+            km = float(blocks.km[b])
+            if slot.km <= slot.km_target + _KM_TOLERANCE:
+                break
+            for other in sorted(slots, key=lambda x: x.km):
+                if other is slot or other.km + km > other.km_target + _KM_TOLERANCE:
+                    continue
+                if try_insert(blocks, trips, b, other, rule):
+                    take_out(blocks, b, slot)
+                    break

@@ -141,7 +141,12 @@ class Group:
     max_count: int | None  # candidates; current groups are capped by `current`
     candidate: bool
     location: str | None = None
+    # current groups: the members in keep order (see `keep_order`), and for each the date
+    # it is handed in from should the count not keep it
     vehicle_ids: list[str] = field(default_factory=list)
+    hand_in_from: list[str] = field(default_factory=list)
+    km_allowance: float | None = None  # yearly km per vehicle; None = no limit
+    model_text: str = ""  # make and model (or the model id) for new vehicles' labels
 
     @property
     def upper(self) -> int | None:
@@ -156,6 +161,7 @@ class Group:
             round(self.unit_per_km, 12),
             None if self.derated_range_km is None else round(self.derated_range_km, 9),
             None if self.wh_per_km is None else round(self.wh_per_km, 9),
+            None if self.km_allowance is None else round(self.km_allowance, 6),
         )
 
 
@@ -204,8 +210,42 @@ def _group_sort_key(key: tuple) -> tuple:
     )
 
 
-def current_groups(vehicles: list[Vehicle], params: Parameters, decision: date) -> list[Group]:
-    """Identical vehicles at one location form a group; ids are readable and stable."""
+def keep_order(
+    members: list[Vehicle], decision: date, today_km_per_year: dict[str, float]
+) -> list[Vehicle]:
+    """Which vehicles of a group are kept first when its count is below today's: locked
+    leases (ending after the decision date), then the latest lease end (an owned vehicle,
+    without a lease end, counts as latest), then the fewest km a year over its allowance in
+    today's driving (a vehicle already running over is handed in first), then vehicle_id."""
+
+    def key(v: Vehicle) -> tuple:
+        locked = v.lease_end is not None and v.lease_end > decision
+        end = (v.lease_end or date.max).toordinal()
+        over = 0.0
+        if v.yearly_km_allowance is not None:
+            over = max(0.0, today_km_per_year.get(v.vehicle_id, 0.0) - v.yearly_km_allowance)
+        return (0 if locked else 1, -end, round(over, 6), v.vehicle_id)
+
+    return sorted(members, key=key)
+
+
+def hand_in_date(vehicle: Vehicle, decision: date) -> date:
+    """A vehicle not kept goes at its lease end, or at the decision date when the lease
+    has already ended (or the vehicle is owned)."""
+    if vehicle.lease_end is not None and vehicle.lease_end > decision:
+        return vehicle.lease_end
+    return decision
+
+
+def current_groups(
+    vehicles: list[Vehicle],
+    params: Parameters,
+    decision: date,
+    today_km_per_year: dict[str, float] | None = None,
+) -> list[Group]:
+    """Identical vehicles at one location (same figures and the same yearly km allowance)
+    form a group; ids are readable and stable."""
+    today_km_per_year = today_km_per_year or {}
     by_key: dict[tuple, list[Vehicle]] = {}
     for v in vehicles:
         check_vehicle_figures("vehicle", v.vehicle_id, v)
@@ -219,7 +259,12 @@ def current_groups(vehicles: list[Vehicle], params: Parameters, decision: date) 
             float(v.yearly_cost_dkk),
             v.make,
             v.model,
+            None if v.yearly_km_allowance is None else float(v.yearly_km_allowance),
         )
+        if v.yearly_km_allowance is not None and v.yearly_km_allowance <= 0:
+            raise EngineError(
+                f"vehicle {v.vehicle_id!r}: yearly_km_allowance skal være over 0 eller tom"
+            )
         by_key.setdefault(key, []).append(v)
     groups: list[Group] = []
     used_ids: dict[str, int] = {}
@@ -235,7 +280,7 @@ def current_groups(vehicles: list[Vehicle], params: Parameters, decision: date) 
         used_ids[base] = n
         gid = base if n == 1 else f"{base} ({n})"
         locked = [v for v in members if v.lease_end is not None and v.lease_end > decision]
-        unlocked = [v for v in members if v not in locked]
+        kept_first = keep_order(members, decision, today_km_per_year)
         groups.append(
             Group(
                 gid=gid,
@@ -251,7 +296,10 @@ def current_groups(vehicles: list[Vehicle], params: Parameters, decision: date) 
                 max_count=None,
                 candidate=False,
                 location=v0.location,
-                vehicle_ids=[v.vehicle_id for v in locked + unlocked],
+                vehicle_ids=[v.vehicle_id for v in kept_first],
+                hand_in_from=[hand_in_date(v, decision).isoformat() for v in kept_first],
+                km_allowance=v0.yearly_km_allowance,
+                model_text=f"{v0.make} {v0.model}".strip(),
             )
         )
     return groups
@@ -268,6 +316,10 @@ def candidate_groups(candidates: list[CandidateModel], params: Parameters) -> li
         check_vehicle_figures("candidate", c.model_id, c)
         if c.max_count is not None and c.max_count < 0:
             raise EngineError(f"candidate {c.model_id!r}: max_count må ikke være negativ")
+        if c.yearly_km_allowance is not None and c.yearly_km_allowance <= 0:
+            raise EngineError(
+                f"candidate {c.model_id!r}: yearly_km_allowance skal være over 0 eller tom"
+            )
         groups.append(
             Group(
                 gid=c.model_id,
@@ -282,6 +334,8 @@ def candidate_groups(candidates: list[CandidateModel], params: Parameters) -> li
                 locked=0,
                 max_count=c.max_count,
                 candidate=True,
+                km_allowance=c.yearly_km_allowance,
+                model_text=f"{c.make} {c.model}".strip() or c.model_id,
             )
         )
     return groups
@@ -688,7 +742,12 @@ def prepare(problem: Problem) -> Prepared:
             pools_of[loc] = pool
     for loc in locations:
         pools_of.setdefault(loc, (loc,))
-    all_current = current_groups(problem.vehicles, params, params.decision_date)
+    driven = np.zeros(len(problem.vehicles) + 1)
+    np.add.at(driven, trips.vehicle, trips.km)  # index -1: trips of no known vehicle
+    today_km = {
+        v.vehicle_id: float(driven[i]) * 365.0 / period_days for i, v in enumerate(problem.vehicles)
+    }
+    all_current = current_groups(problem.vehicles, params, params.decision_date, today_km)
     candidates = candidate_groups(problem.candidates, params)
     pools = []
     for locs in sorted(set(pools_of.values())):

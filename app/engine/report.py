@@ -27,8 +27,10 @@ def totals_from_trips(
     served: np.ndarray,
     fixed_dkk: float,
     vehicles: int,
+    overage_dkk: float = 0.0,
 ) -> Totals:
-    """Yearly totals: fixed + scale x (energy of served trips + allowance of unserved)."""
+    """Yearly totals: fixed + scale x (energy of served trips + allowance of unserved) + the
+    price of lease km over the allowances (`overage_dkk`, summed over the vehicles)."""
     params, s, km = prepared.params, prepared.scale, prepared.trips.km
     amount = km * trip_unit_per_km
     energy = s * float((amount * trip_price)[served].sum())
@@ -39,10 +41,11 @@ def totals_from_trips(
     co2e_kg += unserved_km * params.own_car_co2e_kg_per_km
     co2e_t = s * co2e_kg / 1000.0
     return Totals(
-        yearly_cost_dkk=fixed_dkk + energy + allowance,
+        yearly_cost_dkk=fixed_dkk + energy + allowance + overage_dkk,
         fixed_dkk=fixed_dkk,
         energy_dkk=energy,
         allowance_dkk=allowance,
+        overage_dkk=overage_dkk,
         co2e_t=co2e_t,
         co2e_value_dkk=co2e_t * params.co2_value_dkk_per_t,
         unserved_penalty_dkk=s * unserved_trips * params.unserved.penalty_dkk_per_trip,
@@ -54,24 +57,86 @@ def totals_from_trips(
     )
 
 
-def fleet_lines(pool: PoolData, counts: list[int]) -> list[FleetLine]:
-    return [
-        FleetLine(
-            pool=pool.pool,
-            group=g.gid,
-            label=g.label,
-            type=g.type,
-            fuel=g.fuel,
-            count=int(counts[i]),
-            current_count=g.current,
-            locked_count=g.locked,
-            max_count=g.max_count,
-            yearly_cost_dkk=g.fixed_dkk,
-            candidate=g.candidate,
-            vehicle_ids=list(g.vehicle_ids),
+# Danish type word of a new vehicle's label, by type and (for combustion cars) fuel
+TYPE_WORDS = {
+    VehicleType.EV: "elbil",
+    VehicleType.BIKE: "cykel",
+    VehicleType.EBIKE: "elcykel",
+}
+FUEL_WORDS = {Fuel.PETROL: "benzinbil", Fuel.DIESEL: "dieselbil"}  # others: "fossilbil"
+
+
+def type_word(group: Group) -> str:
+    if group.type == VehicleType.FOSSIL:
+        return FUEL_WORDS.get(group.fuel, "fossilbil")
+    return TYPE_WORDS[group.type]
+
+
+class NewVehicleNames:
+    """Labels of new vehicles in one pool: "Ny elbil 1, Peugeot e-208, Hjemmeplejen Nord",
+    numbered from 1 per type word and model within the pool, in the order asked for (the
+    pool's groups in order, then vehicles the plan's repair adds)."""
+
+    def __init__(self, pool: PoolData):
+        self.pool = pool.pool
+        self.used: dict[tuple[str, str], int] = {}
+
+    def next(self, group: Group) -> str:
+        word = type_word(group)
+        key = (word, group.model_text)
+        number = self.used.get(key, 0) + 1
+        self.used[key] = number
+        parts = [f"Ny {word} {number}", group.model_text, self.pool]
+        return ", ".join(part for part in parts if part)
+
+
+def pool_vehicle_names(
+    pool: PoolData, counts: list[int]
+) -> tuple[list[list[str]], NewVehicleNames]:
+    """Per group, the names of its `count` vehicles: kept current vehicles (their ids, in
+    keep order) first, then new vehicles' labels; and the namer, to number any more."""
+    namer = NewVehicleNames(pool)
+    names = []
+    for g, count in zip(pool.groups, counts, strict=True):
+        kept = list(g.vehicle_ids[: int(count)])
+        names.append(kept + [namer.next(g) for _ in range(int(count) - len(kept))])
+    return names, namer
+
+
+def fleet_lines(
+    pool: PoolData, counts: list[int], names: list[list[str]] | None = None
+) -> list[FleetLine]:
+    """One line per group; `names` (per group, as `pool_vehicle_names` gives them, plus any
+    the plan added) defaults to the names the counts give."""
+    if names is None:
+        names, _ = pool_vehicle_names(pool, counts)
+    lines = []
+    for i, g in enumerate(pool.groups):
+        count = int(counts[i])
+        members = set(g.vehicle_ids)
+        lines.append(
+            FleetLine(
+                pool=pool.pool,
+                group=g.gid,
+                label=g.label,
+                type=g.type,
+                fuel=g.fuel,
+                count=count,
+                current_count=g.current,
+                locked_count=g.locked,
+                max_count=g.max_count,
+                yearly_cost_dkk=g.fixed_dkk,
+                candidate=g.candidate,
+                vehicle_ids=[n for n in names[i] if n in members],
+                handed_in=[
+                    {"vehicle_id": vid, "from": day}
+                    for vid, day in zip(g.vehicle_ids[count:], g.hand_in_from[count:], strict=True)
+                ],
+                new_vehicles=[n for n in names[i] if n not in members],
+                yearly_km_allowance=g.km_allowance,
+            )
         )
-        for i, g in enumerate(pool.groups)
-    ]
+    return lines
 
 
 def vehicle_usage(
@@ -80,9 +145,14 @@ def vehicle_usage(
     pool: str,
     group: Group,
     trip_idx: np.ndarray,
+    allowance: float | None = None,
 ) -> VehicleUsage:
+    """`allowance`: this vehicle's yearly km allowance (a current vehicle's own figure;
+    a new vehicle's is its model's)."""
     params, s, trips = prepared.params, prepared.scale, prepared.trips
     km = float(trips.km[trip_idx].sum())
+    over = 0.0 if allowance is None else max(0.0, s * km - allowance)
+    overage = over * (params.allowance.overage_dkk_per_km or 0.0)
     busy_h = float((trips.end[trip_idx] - trips.start[trip_idx]).sum()) / 3600.0
     price, factor = fuel_figures(params, group.fuel)
     energy = s * km * group.unit_per_km * price
@@ -101,7 +171,10 @@ def vehicle_usage(
         co2e_t=co2e_t,
         fixed_dkk=group.fixed_dkk,
         energy_dkk=energy,
-        total_dkk=group.fixed_dkk + energy,
+        total_dkk=group.fixed_dkk + energy + overage,
+        yearly_km_allowance=allowance,
+        km_over_allowance=over,
+        overage_dkk=overage,
     )
 
 

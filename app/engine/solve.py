@@ -53,6 +53,7 @@ class Classes:
     served_dkk: np.ndarray  # (blocks, classes) objective cost, scaled to a year
     unserved_dkk: np.ndarray  # (blocks,)
     useful: np.ndarray  # (blocks, classes): eligible and worth more than own cars
+    km_allowance: np.ndarray | None = None  # (classes,) yearly km per vehicle, inf = none
 
 
 def per_km_cost(group: Group, params: Parameters, co2_price: float) -> float:
@@ -68,6 +69,8 @@ def unserved_cost(pool: PoolData, params: Parameters, co2_price: float, scale: f
 
 
 def _dominates(h: Group, c: Group, elig_h: np.ndarray, elig_c: np.ndarray) -> bool:
+    if h.km_allowance is not None and (c.km_allowance is None or h.km_allowance < c.km_allowance):
+        return False
     if h.type == VehicleType.EV and not (
         c.type == VehicleType.EV
         and h.derated_range_km >= c.derated_range_km
@@ -101,6 +104,9 @@ def make_classes(
     )
     fixed = np.array([g.fixed_dkk for g in rep], dtype=float)
     per_km = np.array([per_km_cost(g, params, co2_price) for g in rep], dtype=float)
+    allowance = np.array(
+        [np.inf if g.km_allowance is None else float(g.km_allowance) for g in rep], dtype=float
+    ).reshape(n)
     if fixed_counts is not None:
         lower = np.array([sum(fixed_counts[i] for i in ix) for ix in members], dtype=np.int64)
         upper = lower.copy()
@@ -110,6 +116,11 @@ def make_classes(
             [max_overlap(pool.blocks.start[e], pool.blocks.end[e]) for e in eligible.T],
             dtype=np.int64,
         ).reshape(n)
+        # with a km allowance, more vehicles than ever overlap can spread the km: as many
+        # as it takes to drive every eligible block within the allowances
+        for c in np.nonzero(np.isfinite(allowance))[0]:
+            km_year = scale * float(pool.blocks.km[eligible[:, c]].sum())
+            need[c] = max(need[c], int(np.ceil(km_year / allowance[c] - 1e-9)))
         upper = np.empty(n, dtype=np.int64)
         for c, ix in enumerate(members):
             caps = [groups[i].upper for i in ix]
@@ -142,7 +153,18 @@ def make_classes(
         dtype=float,
     )
     return Classes(
-        members, fixed, per_km, energy, co2e, lower, upper, eligible, served, unserved, useful
+        members,
+        fixed,
+        per_km,
+        energy,
+        co2e,
+        lower,
+        upper,
+        eligible,
+        served,
+        unserved,
+        useful,
+        allowance,
     )
 
 
@@ -166,6 +188,7 @@ class LoadedModel:
     assign_cols: np.ndarray
     count_lower: np.ndarray
     count_upper: np.ndarray
+    overage_cols: np.ndarray | None = None  # priced km over the allowances
 
     @classmethod
     def build(cls, data: ModelData, threads: int) -> tuple[pyo.ConcreteModel, LoadedModel | None]:
@@ -182,6 +205,7 @@ class LoadedModel:
     def load(cls, m: pyo.ConcreteModel, threads: int) -> LoadedModel:
         solver = DirectHighs(m, threads)
         counts = [m.count[c] for c in m.CLASSES]
+        overage = list(m.overage.values()) if hasattr(m, "overage") else []
         return cls(
             m,
             solver,
@@ -189,6 +213,7 @@ class LoadedModel:
             solver.columns_of([m.assign[k] for k in m.PAIRS]),
             np.array([v.lb or 0 for v in counts], dtype=float),
             np.array([np.inf if v.ub is None else v.ub for v in counts], dtype=float),
+            solver.columns_of(overage) if overage else None,
         )
 
     def read(self, outcome: SolveOutcome) -> tuple[np.ndarray, np.ndarray]:
@@ -211,6 +236,8 @@ class LoadedModel:
         cost = np.zeros(len(self.solver.columns))
         cost[self.count_cols[self.count_cols >= 0]] = data.class_fixed_dkk[self.count_cols >= 0]
         cost[self.assign_cols[self.assign_cols >= 0]] = saving[self.assign_cols >= 0]
+        if self.overage_cols is not None:
+            cost[self.overage_cols[self.overage_cols >= 0]] = data.overage_dkk_per_km
         self.solver.set_costs(cost, constant)
         return True
 
@@ -565,6 +592,7 @@ class PoolOutcome:
     message: str = ""
     solves: int = 0
     days_in_model: int = 0
+    km_rows: bool = False  # solved again whole with the km allowance rows
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -763,6 +791,10 @@ def solve_pool(
         days = np.union1d(days, pool.blocks.day[_long_ev_blocks(pool, cl, greedy)])
         in_model = np.isin(pool.blocks.day, days)
     outcome = PoolOutcome("optimal")
+    # km allowances are left out first: if the plan without them keeps every class within
+    # its allowances it is optimal with them too; otherwise the pool is solved again whole
+    # with the km rows (they couple its days)
+    km_rows = False
     while True:
         check_cancel()
         model_blocks = np.nonzero(in_model)[0]
@@ -770,7 +802,7 @@ def solve_pool(
         committed_blocks = np.zeros(0, dtype=np.int64)
         committed_class = np.zeros(0, dtype=np.int64)
         committed_dkk = 0.0
-        if not need_all and len(pair_b):
+        if not need_all and not km_rows and len(pair_b):
             own = np.where(pool.must_serve[model_blocks], np.inf, cl.unserved_dkk[model_blocks])
             committed, keep = reduce_model(
                 pool.blocks.start[model_blocks],
@@ -814,6 +846,10 @@ def solve_pool(
         )
         conflicts = energy_conflicts(pool, cl, params, model_blocks, pair_b, pair_c)
         data.energy_cuts = []
+        if km_rows:
+            data.class_km_allowance = cl.km_allowance
+            data.pair_km_year = scale * pool.blocks.km[model_blocks[pair_b]]
+            data.overage_dkk_per_km = params.allowance.overage_dkk_per_km
         if capped:
             _add_cap_data(data, pool, cl, params, scale, model_blocks, pair_b, pair_c, caps)
         t0 = time.perf_counter()
@@ -887,11 +923,16 @@ def solve_pool(
         outcome.counts = counts
         outcome.block_class = block_class
         outcome.days_in_model = int(np.unique(pool.blocks.day[in_model]).size)
-        if need_all:
-            break
-        extra = _over_capacity_days(pool, block_class, counts, in_model)
+        extra = np.zeros(0, dtype=np.int64)
+        if not (need_all or km_rows):
+            extra = _over_capacity_days(pool, block_class, counts, in_model)
         if len(extra) == 0:
-            break
+            if km_rows or not km_over_allowance(pool, cl, block_class, counts, scale).any():
+                break
+            km_rows = True
+            outcome.km_rows = True
+            in_model[:] = True
+            continue
         if time.monotonic() >= deadline - 1.0:
             outcome.status = "time_limit"
             outcome.message = (
@@ -902,6 +943,19 @@ def solve_pool(
         in_model |= np.isin(pool.blocks.day, extra)
     outcome.timings = timings
     return outcome, cl
+
+
+def km_over_allowance(
+    pool: PoolData, cl: Classes, block_class: np.ndarray, counts: np.ndarray, scale: float
+) -> np.ndarray:
+    """Per class: do its blocks drive more km a year than its vehicles' allowances allow?"""
+    if cl.km_allowance is None or not np.isfinite(cl.km_allowance).any():
+        return np.zeros(len(cl.members), dtype=bool)
+    on = block_class >= 0
+    km = np.zeros(len(cl.members))
+    np.add.at(km, block_class[on], pool.blocks.km[on])
+    limit = cl.km_allowance * np.asarray(counts, dtype=float)
+    return scale * km > limit + 1e-6 * np.maximum(1.0, limit)
 
 
 def _as_driven_today(pool: PoolData, cl: Classes, greedy_cost: np.ndarray) -> PoolOutcome | None:
@@ -979,6 +1033,9 @@ def solve_pool_ladder(
             pair_class=pair_c,
             pair_cost_dkk=cl.served_dkk[pair_b, pair_c],
             max_unserved_trips=params.unserved.max_trips_per_pool,
+            class_km_allowance=cl.km_allowance,
+            pair_km_year=scale * pool.blocks.km[pair_b],
+            overage_dkk_per_km=params.allowance.overage_dkk_per_km,
         )
         t0 = time.perf_counter()
         if len(pair_b) == 0:

@@ -94,10 +94,13 @@ class FleetCount:
 class Totals:
     """Yearly figures (scaled to 365 days) unless a name says period."""
 
-    yearly_cost_dkk: float = 0.0  # fixed + energy + allowance (money actually spent)
+    # fixed + energy + allowance + km overage (money actually spent)
+    yearly_cost_dkk: float = 0.0
     fixed_dkk: float = 0.0
     energy_dkk: float = 0.0
-    allowance_dkk: float = 0.0
+    allowance_dkk: float = 0.0  # own-car mileage allowance for unserved trips
+    # lease km over the yearly km allowance, priced at `allowance.overage_dkk_per_km`
+    overage_dkk: float = 0.0
     co2e_t: float = 0.0
     co2e_value_dkk: float = 0.0
     unserved_penalty_dkk: float = 0.0
@@ -128,12 +131,21 @@ class FleetLine:
     max_count: int | None = None
     yearly_cost_dkk: float = 0.0  # fixed cost per vehicle
     candidate: bool = False
-    vehicle_ids: list[str] = field(default_factory=list)  # current group: its real vehicles
+    # current group: the vehicles kept (`count` of them at most, in the keep order: locked
+    # leases, latest lease end or owned, fewest km over the allowance today, vehicle id)
+    vehicle_ids: list[str] = field(default_factory=list)
+    # current group: the vehicles handed in, each {"vehicle_id": ..., "from": "YYYY-MM-DD"}
+    # (the lease end, or the decision date when the lease has ended or the vehicle is owned)
+    handed_in: list[dict[str, str]] = field(default_factory=list)
+    # vehicles added to the group, by label ("Ny elbil 1, Peugeot e-208, Nord")
+    new_vehicles: list[str] = field(default_factory=list)
+    yearly_km_allowance: float | None = None  # per vehicle of the group; None = no limit
 
 
 @dataclass(slots=True)
 class VehicleUsage:
-    """One concrete vehicle of a plan (e.g. `Nord/EV-Zoe#3`) and its use."""
+    """One concrete vehicle of a plan and its use: a current `vehicle_id`, or a new vehicle's
+    label ("Ny elbil 1, Peugeot e-208, Hjemmeplejen Nord")."""
 
     vehicle: str
     pool: str
@@ -148,7 +160,10 @@ class VehicleUsage:
     co2e_t: float  # yearly
     fixed_dkk: float
     energy_dkk: float  # yearly
-    total_dkk: float  # yearly
+    total_dkk: float  # yearly: fixed + energy + overage
+    yearly_km_allowance: float | None = None  # the lease's km a year; None = no limit
+    km_over_allowance: float = 0.0  # km_per_year above the allowance (0 when within)
+    overage_dkk: float = 0.0  # yearly: km_over_allowance x the overage price (if priced)
 
 
 @dataclass(slots=True)

@@ -64,6 +64,7 @@ class Settings:
     rel_gap: float
     bike_share_pct: float = 100.0
     keep_type_locations: frozenset[str] = frozenset()
+    overage_per_km: float | None = None  # None: a km allowance is a hard limit
 
     @property
     def period_days(self) -> int:
@@ -134,6 +135,7 @@ def read_settings(problem: Any, result: Result | None = None) -> Settings:
         rel_gap=float((values.get("solver") or {}).get("rel_gap", 0.001)),
         bike_share_pct=float(allocation["bike_share_pct"]),
         keep_type_locations=frozenset(allocation["keep_type_locations"]),
+        overage_per_km=(values.get("allowance") or {}).get("overage_dkk_per_km"),
     )
 
 
@@ -196,6 +198,7 @@ class Group:
     max_count: int | None = None
     vehicle_ids: list[str] = field(default_factory=list)
     locked_count: int = 0
+    km_allowance: float | None = None
 
     @property
     def current_count(self) -> int:
@@ -233,6 +236,7 @@ def current_groups(problem: Any, settings: Settings) -> list[Group]:
             v.yearly_cost_dkk,
             v.make,
             v.model,
+            v.yearly_km_allowance,
         )
         group = groups.get(key)
         if group is None:
@@ -248,6 +252,7 @@ def current_groups(problem: Any, settings: Settings) -> list[Group]:
                 model=v.model,
                 candidate=False,
                 location=v.location,
+                km_allowance=v.yearly_km_allowance,
             )
         group.vehicle_ids.append(v.vehicle_id)
         if v.lease_end is not None and v.lease_end > settings.decision_date:
@@ -269,6 +274,7 @@ def candidate_group(candidate: Any, pool: frozenset[str]) -> Group:
         candidate=True,
         model_id=candidate.model_id,
         max_count=candidate.max_count,
+        km_allowance=candidate.yearly_km_allowance,
     )
 
 
@@ -281,6 +287,7 @@ def physical_key(group: Group) -> tuple:
         group.wh_per_km,
         group.range_km,
         group.yearly_cost_dkk,
+        group.km_allowance,
     )
 
 
@@ -323,7 +330,8 @@ class GroupIndex:
     @staticmethod
     def _match_current(line: FleetLine, options: list[Group]) -> Group | None:
         """Exposed member ids win; otherwise match on the figures a fleet line carries."""
-        members = getattr(line, "vehicle_ids", None)
+        members = list(getattr(line, "vehicle_ids", None) or [])
+        members += [h["vehicle_id"] for h in getattr(line, "handed_in", None) or []]
         if members:
             for g in options:
                 if sorted(g.vehicle_ids) == sorted(members):
@@ -525,7 +533,12 @@ def validate(problem: Any, result: Result, *, check_bounds: bool | None = None) 
     check_unserved_rules(in_period, result, settings, messages)
     check_vehicle_usage(served, result, vehicle_group, settings, messages)
 
-    expected = plan_totals(in_period, result, served, vehicle_group, index, settings)
+    vehicles_by_id = {v.vehicle_id: v for v in problem.vehicles}
+    check_vehicle_names(problem, result, index, vehicle_group, settings, messages)
+    check_km_allowances(served, result, vehicle_group, vehicles_by_id, settings, messages)
+    expected = plan_totals(
+        vehicles_by_id, in_period, result, served, vehicle_group, index, settings
+    )
     compare_totals(expected, result.totals, "totals", messages)
     if result.baseline is not None:
         compare_totals(
@@ -608,10 +621,14 @@ def concrete_vehicle_groups(
         key = (usage.pool, usage.group)
         if key in index.by_line:
             mapping[usage.vehicle] = (key, index.by_line[key])
+    owner = {}
+    for line in result.fleet:
+        for name in [*line.vehicle_ids, *line.new_vehicles]:
+            owner[name] = (line.pool, line.group)
     for name in {v for v in result.plan.values() if v is not None} - set(mapping):
-        # Not listed in `vehicles`: fall back on the documented form "<pool>/<group>#<n>".
-        match = next((k for k in lines if name.rsplit("#", 1)[0] == f"{k[0]}/{k[1]}"), None)
-        if match is None or match not in index.by_line:
+        # Not listed in `vehicles`: the fleet line that keeps or adds it
+        match = owner.get(name)
+        if match is None or match not in lines or match not in index.by_line:
             messages.add("vehicles", f"plan uses {name!r}, which belongs to no fleet group")
             continue
         mapping[name] = (match, index.by_line[match])
@@ -850,6 +867,7 @@ class PeriodSums:
     served_km: float = 0.0
     unserved_trips: int = 0
     unserved_km: float = 0.0
+    overage_dkk: float = 0.0  # yearly already: priced km over the vehicles' allowances
 
     def serve(self, distance: float, per_km: float, fuel: str, settings: Settings) -> None:
         amount = distance * per_km
@@ -868,7 +886,7 @@ class PeriodSums:
         energy = s * self.energy_dkk
         co2e_t = s * self.co2e_kg / 1000.0
         return Totals(
-            yearly_cost_dkk=fixed + energy + allowance,
+            yearly_cost_dkk=fixed + energy + allowance + self.overage_dkk,
             fixed_dkk=fixed,
             energy_dkk=energy,
             allowance_dkk=allowance,
@@ -880,6 +898,7 @@ class PeriodSums:
             served_km=self.served_km,
             unserved_trips=self.unserved_trips,
             unserved_km=self.unserved_km,
+            overage_dkk=self.overage_dkk,
         )
 
 
@@ -901,11 +920,31 @@ def baseline_totals(problem: Any, settings: Settings, in_period: dict[str, Trip]
             sums.leave(trip.distance_km, settings)
         else:
             sums.serve(trip.distance_km, per_km(vehicle), str(vehicle.fuel), settings)
+    driven: dict[str, float] = defaultdict(float)
+    for trip in in_period.values():
+        if trip.vehicle_id in vehicles:
+            driven[trip.vehicle_id] += trip.distance_km
+    for vid, vehicle in vehicles.items():
+        sums.overage_dkk += overage_dkk(driven[vid], vehicle.yearly_km_allowance, settings)
     fixed = sum(float(v.yearly_cost_dkk) for v in problem.vehicles)
     return sums.yearly(fixed, len(vehicles), len(in_period), settings)
 
 
+def km_over(period_km: float, allowance: float | None, settings: Settings) -> float:
+    """Yearly km above the allowance (period km x 365 / period days)."""
+    if allowance is None:
+        return 0.0
+    return max(0.0, period_km * settings.scale - allowance)
+
+
+def overage_dkk(period_km: float, allowance: float | None, settings: Settings) -> float:
+    if settings.overage_per_km is None:
+        return 0.0
+    return km_over(period_km, allowance, settings) * settings.overage_per_km
+
+
 def plan_totals(
+    problem_vehicles: dict[str, Any],
     in_period: dict[str, Trip],
     result: Result,
     served: dict[str, list[Trip]],
@@ -923,6 +962,8 @@ def plan_totals(
         group = vehicle_group[name][1]
         for trip in trips:
             sums.serve(trip.distance_km, group.litres_or_kwh_per_km(), group.fuel, settings)
+        km = sum(t.distance_km for t in trips)
+        sums.overage_dkk += overage_dkk(km, allowance_of(name, group, problem_vehicles), settings)
     fixed = 0.0
     vehicles = 0
     for line in result.fleet:
@@ -946,6 +987,7 @@ TOTAL_FIELDS: tuple[tuple[str, float], ...] = (
     ("served_km", ABS_TOL_SMALL * 1000),
     ("unserved_trips", 0.0),
     ("unserved_km", ABS_TOL_SMALL * 1000),
+    ("overage_dkk", ABS_TOL_DKK),
 )
 
 
@@ -1014,4 +1056,150 @@ def check_alternatives(
             messages.add(
                 "alternatives",
                 f"{where}: yearly_cost_dkk {totals.yearly_cost_dkk} != fixed + energy + allowance",
+            )
+
+
+# ---------------------------------------------------------------------------- vehicles
+NEW_TYPE_WORDS = {
+    VehicleType.EV: ("elbil",),
+    VehicleType.BIKE: ("cykel",),
+    VehicleType.EBIKE: ("elcykel",),
+    VehicleType.FOSSIL: ("benzinbil", "dieselbil", "fossilbil"),
+}
+FOSSIL_WORD = {"petrol": "benzinbil", "diesel": "dieselbil"}
+
+
+def new_vehicle_word(group: Group) -> str:
+    if group.type == VehicleType.FOSSIL:
+        return FOSSIL_WORD.get(group.fuel, "fossilbil")
+    return NEW_TYPE_WORDS[group.type][0]
+
+
+def allowance_of(name: str, group: Group, vehicles: dict[str, Any]) -> float | None:
+    """A current vehicle's own allowance; a new vehicle's is its model's (or group's)."""
+    if name in vehicles:
+        return vehicles[name].yearly_km_allowance
+    return group.km_allowance
+
+
+def expected_keep_order(members: list[Any], settings: Settings, driven_km: dict[str, float]):
+    """The spec's keep order: locked leases, latest lease end (owned = latest), fewest km a
+    year over the allowance as driven today, vehicle_id."""
+
+    def key(v: Any) -> tuple:
+        locked = v.lease_end is not None and v.lease_end > settings.decision_date
+        end = v.lease_end or date.max
+        over = km_over(driven_km.get(v.vehicle_id, 0.0), v.yearly_km_allowance, settings)
+        return (not locked, -end.toordinal(), round(over, 6), v.vehicle_id)
+
+    return sorted(members, key=key)
+
+
+def check_vehicle_names(
+    problem: Any,
+    result: Result,
+    index: GroupIndex,
+    vehicle_group: dict[str, tuple[tuple[str, str], Group]],
+    settings: Settings,
+    messages: Messages,
+) -> None:
+    """Plan values are real vehicle ids of kept vehicles or new vehicles' Danish labels; each
+    current group keeps its vehicles in the spec's order and hands in the rest."""
+    vehicles = {v.vehicle_id: v for v in problem.vehicles}
+    driven: dict[str, float] = defaultdict(float)
+    for trip in problem.trips:
+        if trip.vehicle_id in vehicles and (
+            settings.period_start <= local(trip.start).date() <= settings.period_end
+        ):
+            driven[trip.vehicle_id] += trip.distance_km
+    kept_by: dict[str, tuple[str, str]] = {}
+    new_by: dict[str, tuple[str, str]] = {}
+    for line in result.fleet:
+        key = (line.pool, line.group)
+        group = index.by_line.get(key)
+        if group is None:
+            continue
+        where = f"{line.pool}/{line.group}"
+        kept = list(line.vehicle_ids)
+        handed = [h["vehicle_id"] for h in line.handed_in]
+        for vid in kept:
+            kept_by[vid] = key
+        for label in line.new_vehicles:
+            new_by[label] = key
+            pattern = f"Ny {new_vehicle_word(group)} "
+            if not label.startswith(pattern) or not label.endswith(f", {line.pool}"):
+                messages.add("names", f"{where}: new vehicle label {label!r} is not {pattern}...")
+        if len(kept) + len(line.new_vehicles) != line.count:
+            messages.add(
+                "names",
+                f"{where}: count {line.count}, but {len(kept)} kept and"
+                f" {len(line.new_vehicles)} new vehicles",
+            )
+        if group.candidate:
+            if kept or handed:
+                messages.add("names", f"{where}: a candidate keeps or hands in current vehicles")
+            continue
+        if sorted(kept + handed) != sorted(group.vehicle_ids):
+            messages.add("names", f"{where}: kept + handed in are not the group's vehicles")
+            continue
+        order = [
+            v.vehicle_id
+            for v in expected_keep_order([vehicles[x] for x in group.vehicle_ids], settings, driven)
+        ]
+        n_kept = min(line.count, len(order))
+        if sorted(kept) != sorted(order[:n_kept]):
+            messages.add(
+                "names", f"{where}: keeps {sorted(kept)}, the keep order gives {order[:n_kept]}"
+            )
+        for entry in line.handed_in:
+            v = vehicles[entry["vehicle_id"]]
+            due = v.lease_end if v.lease_end and v.lease_end > settings.decision_date else None
+            want = (due or settings.decision_date).isoformat()
+            if entry.get("from") != want:
+                messages.add(
+                    "names",
+                    f"{where}: {v.vehicle_id} handed in from {entry.get('from')}, not {want}",
+                )
+    for name in {v for v in result.plan.values() if v is not None}:
+        key = vehicle_group.get(name, (None,))[0]
+        if name in vehicles:
+            if kept_by.get(name) != key:
+                messages.add("names", f"plan uses {name!r}, which its fleet line does not keep")
+        elif new_by.get(name) != key:
+            messages.add("names", f"plan uses {name!r}: no current vehicle, no new vehicle label")
+    labels = [line.new_vehicles for line in result.fleet]
+    flat = [x for group in labels for x in group]
+    if len(flat) != len(set(flat)):
+        messages.add("names", "a new vehicle label is used twice")
+
+
+def check_km_allowances(
+    served: dict[str, list[Trip]],
+    result: Result,
+    vehicle_group: dict[str, tuple[tuple[str, str], Group]],
+    vehicles: dict[str, Any],
+    settings: Settings,
+    messages: Messages,
+) -> None:
+    """Each vehicle's km a year within its allowance (hard rule), and the reported figures."""
+    listed = {u.vehicle: u for u in result.vehicles}
+    for name, usage in listed.items():
+        if name not in vehicle_group:
+            continue
+        allowance = allowance_of(name, vehicle_group[name][1], vehicles)
+        km = sum(t.distance_km for t in served.get(name, []))
+        over = km_over(km, allowance, settings)
+        if usage.yearly_km_allowance != allowance:
+            messages.add(
+                "allowance",
+                f"{name} reports allowance {usage.yearly_km_allowance}, not {allowance}",
+            )
+        if not close(usage.km_over_allowance, over, ABS_TOL_SMALL * 1000):
+            messages.add(
+                "allowance", f"{name} km_over_allowance {usage.km_over_allowance}, not {over}"
+            )
+        if settings.overage_per_km is None and over > ABS_TOL_SMALL * 1000:
+            messages.add(
+                "allowance",
+                f"{name} drives {km * settings.scale:.1f} km a year, allowance {allowance:g}",
             )

@@ -285,7 +285,7 @@ def test_keep_type_follows_the_home_location_in_a_pool():
     assert bike_trips_for(p, "Syd/Toyota Yaris petrol 47000") == {"a", "c", "x0"}
     result = optimise(p, alternatives=False)
     assert not validate(p, result)
-    assert result.plan["a"] is not None and "Yaris" in result.plan["a"]
+    assert result.plan["a"] == "N1"  # the Yaris at Nord, by its vehicle id
 
 
 def test_keep_type_with_an_unchanged_fleet_keeps_every_trip_on_its_type():
@@ -303,9 +303,10 @@ def test_keep_type_with_an_unchanged_fleet_keeps_every_trip_on_its_type():
     ]
     result = simulate(p, counts)
     assert not validate(p, result)
+    group_of = {u.vehicle: u.group for u in result.vehicles}
     for t in trips:
-        want = "Yaris" if t.vehicle_id == "Y1" else "Cykel"
-        assert want in result.plan[t.trip_id], (t.trip_id, result.plan[t.trip_id])
+        want = {YARIS} if t.vehicle_id == "Y1" else {"Nord/Batavus Cykel none 2000", "cykel"}
+        assert group_of.get(result.plan[t.trip_id]) in want, (t.trip_id, result.plan[t.trip_id])
 
 
 # --------------------------------------------------------------------------- validator
@@ -313,11 +314,13 @@ def test_validator_names_each_trip_that_breaks_the_share():
     trips = [trip(t, "Y1", f"{8 + i}:00", f"{8 + i}:30", 5) for i, t in enumerate("ab")]
     free = problem(trips, [yaris("Y1")], [BIKE_CANDIDATE], allocation={"bike_share_pct": 100})
     result = simulate(free, [FleetCount("Nord", YARIS, 0), FleetCount("Nord", "cykel", 1)])
-    assert set(result.plan.values()) == {"Nord/cykel#1"} and not validate(free, result)
+    assert set(result.plan.values()) == {"Ny cykel 1, Batavus, Nord"} and not validate(free, result)
     strict = replace(free, parameters=replace(free.parameters, allocation=AllocationSettings(50)))
     messages = validate(strict, result)
     assert len(messages) == 1, messages
-    assert messages[0].startswith("eligibility: trip b on Nord/cykel#1: not among the 50 %")
+    assert messages[0].startswith(
+        "eligibility: trip b on Ny cykel 1, Batavus, Nord: not among the 50 %"
+    )
     assert "allocation.bike_share_pct" in messages[0] and "0.5174" in messages[0]
 
 
@@ -330,13 +333,15 @@ def test_validator_names_each_trip_that_breaks_keep_type():
     )  # fmt: skip
     counts = [FleetCount("Nord+Syd", "cykel", 1)]
     result = simulate(free, counts)
-    assert set(result.plan.values()) == {"Nord+Syd/cykel#1"} and not validate(free, result)
+    assert set(result.plan.values()) == {"Ny cykel 1, Batavus, Nord+Syd"}
+    assert not validate(free, result)
     kept = AllocationSettings(100, ("Nord",))
     strict = replace(free, parameters=replace(free.parameters, allocation=kept))
     messages = validate(strict, result)
     assert messages == [
-        "eligibility: trip a on Nord+Syd/cykel#1: location 'Nord' keeps today's vehicle type"
-        " (allocation.keep_type_locations): driven today by Y1 (fossil), not by a bike"
+        "eligibility: trip a on Ny cykel 1, Batavus, Nord+Syd: location 'Nord' keeps today's"
+        " vehicle type (allocation.keep_type_locations): driven today by Y1 (fossil), not by"
+        " a bike"
     ]
     # the engine itself never breaks it
     assert not validate(strict, simulate(strict, counts))

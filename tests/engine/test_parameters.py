@@ -48,6 +48,7 @@ def test_empty_dict_gives_the_defaults_and_to_dict_round_trips():
         "bike",
         "ebike",
         "shifts",
+        "allowance",
         "pools",
         "allocation",
         "solver",

@@ -36,6 +36,9 @@ SCALE = 365 / 7  # period 2-8 March counts both end dates
 YARIS = "Nord/Yaris"
 ZOE = "Nord/Zoe"
 BIKE = "Nord/Cykel"
+# the plan names current vehicles by vehicle_id and new ones by a Danish label
+YARIS_1, ZOE_1, BIKE_1 = "V1", "V2", "V3"
+YARIS_2 = "Ny benzinbil 1, Toyota Yaris, Nord"
 
 
 def at(hhmm: str, day: date = DAY) -> datetime:
@@ -128,6 +131,17 @@ def hand_totals() -> Totals:
 
 
 def fleet(yaris=1, zoe=1, bike=1, ebike=0) -> list[FleetLine]:
+    """Today's groups (one vehicle each) and the e-bike candidate at the given counts; a
+    count above today's adds new vehicles, a count of 0 hands the vehicle in."""
+
+    def names(vid: str, count: int, word: str, model: str) -> dict:
+        kept = [vid] if count else []
+        handed = [] if count else [{"vehicle_id": vid, "from": "2026-03-08"}]
+        if vid == "V1" and not count:
+            handed = [{"vehicle_id": vid, "from": "2027-06-30"}]  # locked: at its lease end
+        new = [f"Ny {word} {n}, {model}, Nord" for n in range(1, count)]
+        return {"vehicle_ids": kept, "handed_in": handed, "new_vehicles": new}
+
     return [
         FleetLine(
             "Nord",
@@ -139,6 +153,7 @@ def fleet(yaris=1, zoe=1, bike=1, ebike=0) -> list[FleetLine]:
             1,
             1,
             yearly_cost_dkk=47_000,
+            **names("V1", yaris, "benzinbil", "Toyota Yaris"),
         ),
         FleetLine(
             "Nord",
@@ -150,6 +165,7 @@ def fleet(yaris=1, zoe=1, bike=1, ebike=0) -> list[FleetLine]:
             1,
             0,
             yearly_cost_dkk=61_000,
+            **names("V2", zoe, "elbil", "Renault Zoe"),
         ),
         FleetLine(
             "Nord",
@@ -161,6 +177,7 @@ def fleet(yaris=1, zoe=1, bike=1, ebike=0) -> list[FleetLine]:
             1,
             0,
             yearly_cost_dkk=2_000,
+            **names("V3", bike, "cykel", "Batavus Cykel"),
         ),
         FleetLine(
             "Nord",
@@ -174,6 +191,7 @@ def fleet(yaris=1, zoe=1, bike=1, ebike=0) -> list[FleetLine]:
             max_count=1,
             yearly_cost_dkk=6_000,
             candidate=True,
+            new_vehicles=[f"Ny elcykel {n}, Kildemoes E-bike, Nord" for n in range(1, ebike + 1)],
         ),
     ]
 
@@ -209,20 +227,16 @@ def good_result(operation: str = "simulate") -> Result:
         totals=totals,
         fleet=fleet(),
         plan={
-            "T1": f"{YARIS}#1",
-            "T2": f"{YARIS}#1",
-            "T3": f"{ZOE}#1",
-            "T4": f"{BIKE}#1",
-            "T5": f"{YARIS}#1",
+            "T1": YARIS_1,
+            "T2": YARIS_1,
+            "T3": ZOE_1,
+            "T4": BIKE_1,
+            "T5": YARIS_1,
         },
         vehicles=[
-            usage(
-                f"{YARIS}#1", "Yaris", VehicleType.FOSSIL, Fuel.PETROL, 3, 38.0, 47_000, 12.33 / 20
-            ),
-            usage(
-                f"{ZOE}#1", "Zoe", VehicleType.EV, Fuel.ELECTRICITY, 1, 60.0, 61_000, 0.175 * 2.13
-            ),
-            usage(f"{BIKE}#1", "Cykel", VehicleType.BIKE, Fuel.NONE, 1, 5.0, 2_000, 0.0),
+            usage(YARIS_1, "Yaris", VehicleType.FOSSIL, Fuel.PETROL, 3, 38.0, 47_000, 12.33 / 20),
+            usage(ZOE_1, "Zoe", VehicleType.EV, Fuel.ELECTRICITY, 1, 60.0, 61_000, 0.175 * 2.13),
+            usage(BIKE_1, "Cykel", VehicleType.BIKE, Fuel.NONE, 1, 5.0, 2_000, 0.0),
         ],
     )
 
@@ -274,14 +288,14 @@ def test_an_empty_infeasible_result_is_accepted():
 def test_missing_and_unknown_trips_are_caught():
     result = good_result()
     del result.plan["T5"]
-    result.plan["T99"] = f"{YARIS}#1"
+    result.plan["T99"] = YARIS_1
     messages = validate(problem(), result)
     assert any("T5 is missing" in m for m in messages)
     assert any("unknown trip 'T99'" in m for m in messages)
 
 
 def test_overlap_on_one_vehicle_is_caught():
-    messages = validate(problem(), moved(good_result(), T3=f"{YARIS}#1"))
+    messages = validate(problem(), moved(good_result(), T3=YARIS_1))
     assert "timing" in checks(messages)
 
 
@@ -335,7 +349,7 @@ def test_bike_too_slow_for_the_trip_is_caught():
 
 def test_trip_of_another_pool_is_caught():
     trips = [*TRIPS, trip("T6", None, "18:00", "19:00", 5, location="Syd")]
-    result = moved(good_result(), T6=f"{YARIS}#1")
+    result = moved(good_result(), T6=YARIS_1)
     assert "eligibility" in checks(validate(problem(trips), result))
 
 
@@ -346,7 +360,7 @@ def test_ev_daily_energy_is_enforced():
         "simulate",
         "optimal",
         fleet=fleet(yaris=1, zoe=1, bike=0),
-        plan={"T1": f"{ZOE}#1", "T2": f"{ZOE}#1"},
+        plan={"T1": ZOE_1, "T2": ZOE_1},
     )
     assert "ev_energy" in checks(validate(problem(short_stop), result))
     # A 60 min stop at 11 kW recharges 11 kWh = 62.9 km: enough.
@@ -355,12 +369,15 @@ def test_ev_daily_energy_is_enforced():
 
 
 def test_more_vehicles_than_the_count_is_caught():
-    messages = validate(problem(), moved(good_result(), T5=f"{YARIS}#2"))
-    assert "counts" in checks(messages)
+    result = moved(good_result(), T5=YARIS_2)
+    assert "vehicles" in checks(validate(problem(), result))  # a name of no fleet line
+    result.fleet[0].new_vehicles = [YARIS_2]  # listed, but the count stays 1
+    messages = validate(problem(), result)
+    assert "counts" in checks(messages) and "names" in checks(messages)
 
 
 def test_optimise_bounds_are_enforced():
-    result = moved(good_result("optimise"), T1=f"{ZOE}#1", T2=None, T5=f"{ZOE}#1")
+    result = moved(good_result("optimise"), T1=ZOE_1, T2=None, T5=ZOE_1)
     result.fleet = fleet(yaris=0, ebike=2)  # locked Yaris dropped, 2 > max_count 1
     bounds = [m for m in validate(problem(), result) if m.startswith("bounds")]
     assert any("locked" in m for m in bounds) and any("max_count" in m for m in bounds)
@@ -389,12 +406,12 @@ def test_unserved_rules_are_enforced():
 
 def test_shift_blocks_stay_on_one_vehicle_for_the_whole_shift():
     shifts = {"shifts": {"Nord": [["07:00", "15:00"], ["15:00", "23:00"], ["23:00", "07:00"]]}}
-    split = moved(good_result(), T2=f"{YARIS}#2")
+    split = moved(good_result(), T2=YARIS_2)
     split.fleet = fleet(yaris=2)
     assert "shifts" in checks(validate(problem(**shifts), split))
     # Another crew's trip inside V1's day shift on the same car: the crew keeps the car.
     trips = [*TRIPS, trip("T6", "V2", "13:00", "13:30", 5)]
-    shared = moved(good_result(), T6=f"{YARIS}#1")
+    shared = moved(good_result(), T6=YARIS_1)
     assert "timing" in checks(validate(problem(trips, **shifts), shared))
     assert "timing" not in checks(validate(problem(trips), shared))
 

@@ -409,8 +409,9 @@ def _assignment_totals(prepared: Prepared, sol: FleetSolution) -> Totals:
             on = out.block_class >= 0
             km = np.zeros(len(cl.members))
             np.add.at(km, out.block_class[on], blocks.km[on])
-            over = prepared.scale * km - cl.km_allowance * out.counts
-            overage += price_over * float(np.where(np.isfinite(over), np.maximum(over, 0), 0).sum())
+            finite = np.isfinite(cl.km_allowance)
+            over = prepared.scale * km[finite] - cl.km_allowance[finite] * out.counts[finite]
+            overage += price_over * float(np.maximum(over, 0.0).sum())
         per_trip_class = np.repeat(out.block_class, blocks.trips)
         t_idx = blocks.trip_order
         for c, members in enumerate(cl.members):
@@ -427,6 +428,7 @@ class PoolPlan:
     slots_of: list[list[VehicleSlot]]
     counts: list[int]
     left_over: list[int]  # blocks first-fit could not place (EV energy, hard km allowance)
+    km_left: list[int]  # of those, blocks that only lacked km room (no re-solve for them)
     names: list[list[str]]  # per group: its vehicles (kept ids, then new labels)
     namer: NewVehicleNames
 
@@ -450,13 +452,14 @@ def _first_fit_pool(
         [_slot(prepared, pool, i, name) for i in m for name in names[i]] for m in cl.members
     ]
     left_over: list[int] = []
+    km_left: list[int] = []
     if out.block_class is not None:
         for c, members in enumerate(cl.members):
             order = np.nonzero(out.block_class == c)[0]
             rule = EvRule.of(pool.groups[members[0]], prepared.params)
-            left_over += first_fit(pool.blocks, prepared.trips, order, slots_of[c], rule)
+            left_over += first_fit(pool.blocks, prepared.trips, order, slots_of[c], rule, km_left)
             balance_km(pool.blocks, prepared.trips, slots_of[c], rule)
-    return PoolPlan(slots_of, list(counts), sorted(left_over), names, namer)
+    return PoolPlan(slots_of, list(counts), sorted(left_over), sorted(km_left), names, namer)
 
 
 def _repair(
@@ -533,11 +536,12 @@ def _plan(prepared: Prepared, sol: FleetSolution, can_add: bool, run: _Run) -> P
         forbidden = None
         rounds = ENERGY_RESOLVE_ROUNDS if len(pool.blocks) <= ENERGY_RESOLVE_MAX_BLOCKS else 0
         for _round in range(rounds):
-            if not pool_plan.left_over or time.monotonic() > run.deadline - 1.0:
+            energy_left = sorted(set(pool_plan.left_over) - set(pool_plan.km_left))
+            if not energy_left or time.monotonic() > run.deadline - 1.0:
                 break
             if forbidden is None:
                 forbidden = np.zeros_like(cl.useful)
-            rows = np.array(pool_plan.left_over)
+            rows = np.array(energy_left)
             forbidden[rows, out.block_class[rows]] = True
             t0 = time.perf_counter()
             again, cl_again = solve_pool(
@@ -783,19 +787,23 @@ def _fleet_key(sol: FleetSolution) -> tuple:
 
 def _ladder_job(args: tuple) -> list:
     """Runs in a worker process: the whole CO2-price ladder of one pool."""
-    pool, params, prices, scale, deadline = args
-    return solve_pool_ladder(pool, params, prices, scale, deadline)
+    pool, params, prices, scale, deadline, km_rows = args
+    return solve_pool_ladder(pool, params, prices, scale, deadline, km_rows)
 
 
-def _ladder(prepared: Prepared, prices: list[float], run: _Run) -> list[list]:
-    """Per pool, the outcomes at each price (side by side in processes when it pays)."""
+def _ladder(prepared: Prepared, prices: list[float], run: _Run, km_rows: list[bool]) -> list[list]:
+    """Per pool, the outcomes at each price (side by side in processes when it pays);
+    `km_rows`: per pool, whether its km allowance rows bound in the main solve."""
     params = prepared.params
     pools = prepared.pools
     workers = min(params.solver.threads, len(pools))
     big = sum(len(p.blocks) for p in pools) >= PARALLEL_MIN_BLOCKS
     if workers >= 2 and big and not multiprocessing.current_process().daemon:
         one_thread = replace(params, solver=replace(params.solver, threads=1))
-        jobs = [(pool, one_thread, prices, prepared.scale, run.deadline) for pool in pools]
+        jobs = [
+            (pool, one_thread, prices, prepared.scale, run.deadline, km_rows[i])
+            for i, pool in enumerate(pools)
+        ]
         pool_workers = run.workers_for(workers)
         out: list = [None] * len(pools)
         try:
@@ -817,7 +825,9 @@ def _ladder(prepared: Prepared, prices: list[float], run: _Run) -> list[list]:
     out = []
     for i, pool in enumerate(pools):
         run.report(70 + 20 * i // max(1, len(pools)), "Alternativer")
-        out.append(solve_pool_ladder(pool, params, prices, prepared.scale, run.deadline))
+        out.append(
+            solve_pool_ladder(pool, params, prices, prepared.scale, run.deadline, km_rows[i])
+        )
     return out
 
 
@@ -829,7 +839,7 @@ def _alternatives(
     prices = sorted(set(ALTERNATIVE_CO2_PRICES) - {params.co2_value_dkk_per_t})
     if time.monotonic() > run.deadline - 2.0:
         return [], ["Tidsgrænsen tillod ingen alternativer."]
-    per_pool = _ladder(prepared, prices, run)
+    per_pool = _ladder(prepared, prices, run, [out.km_rows for _, _, out in main.pools])
     out: list[Alternative] = []
     seen = {_fleet_key(main)}
     warnings = []

@@ -94,8 +94,10 @@ def first_fit(
     order: np.ndarray,
     slots: list[VehicleSlot],
     rule: EvRule | None,
+    km_left: list[int] | None = None,
 ) -> list[int]:
-    """Place `order` (block indices by start) on `slots`; returns the blocks that did not fit.
+    """Place `order` (block indices by start) on `slots`; returns the blocks that did not fit
+    (those that only lacked km room under a hard allowance also go to `km_left`).
 
     Vehicles with a km allowance are balanced: each block goes to the free vehicle with the
     fewest km so far (that has the km room and, for EVs, the charge); others take the
@@ -113,6 +115,7 @@ def first_fit(
         while busy and busy[0][0] <= start:
             bisect.insort(free, heapq.heappop(busy)[1])
         chosen = None
+        short_of_km = False
         if rule is None and not balance:
             if free:
                 chosen = 0
@@ -124,6 +127,7 @@ def first_fit(
             for pos in positions:
                 slot = slots[free[pos]]
                 if not slot.km_room(km):
+                    short_of_km = True
                     continue
                 if rule is not None:
                     after = ev_drive(trips, members, rule, slot.battery_km, slot.last_trip_end)
@@ -134,6 +138,8 @@ def first_fit(
                 break
         if chosen is None:
             left_over.append(int(b))
+            if km_left is not None and short_of_km:
+                km_left.append(int(b))
             continue
         v = free.pop(chosen)
         slot = slots[v]

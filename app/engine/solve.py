@@ -189,6 +189,8 @@ class LoadedModel:
     count_lower: np.ndarray
     count_upper: np.ndarray
     overage_cols: np.ndarray | None = None  # priced km over the allowances
+    data: ModelData | None = None  # what the model was built from
+    km_rows: bool = False  # it holds km allowance rows
 
     @classmethod
     def build(cls, data: ModelData, threads: int) -> tuple[pyo.ConcreteModel, LoadedModel | None]:
@@ -199,7 +201,10 @@ class LoadedModel:
             m = build_model(data)
             if m.trivially_infeasible or len(data.pair_block) == 0:
                 return m, None
-            return m, cls.load(m, threads)
+            loaded = cls.load(m, threads)
+            loaded.data = data
+            loaded.km_rows = hasattr(m, "km_allowance") and len(m.KM_CLASSES) > 0
+            return m, loaded
 
     @classmethod
     def load(cls, m: pyo.ConcreteModel, threads: int) -> LoadedModel:
@@ -247,6 +252,8 @@ class LoadedModel:
 
 
 COUNT_SEARCH_MAX_SOLVES = 40
+# the share of the time left that the whole-pool solve with km allowance rows may take
+KM_ROWS_TIME_SHARE = 0.5
 # from this size on, a model with free counts is solved day by day (Benders, decompose.py)
 BY_DAYS_MIN_PAIRS = 20_000
 
@@ -795,6 +802,7 @@ def solve_pool(
     # its allowances it is optimal with them too; otherwise the pool is solved again whole
     # with the km rows (they couple its days)
     km_rows = False
+    unrestricted: PoolOutcome | None = None
     while True:
         check_cancel()
         model_blocks = np.nonzero(in_model)[0]
@@ -802,7 +810,7 @@ def solve_pool(
         committed_blocks = np.zeros(0, dtype=np.int64)
         committed_class = np.zeros(0, dtype=np.int64)
         committed_dkk = 0.0
-        if not need_all and not km_rows and len(pair_b):
+        if not need_all and len(pair_b):
             own = np.where(pool.must_serve[model_blocks], np.inf, cl.unserved_dkk[model_blocks])
             committed, keep = reduce_model(
                 pool.blocks.start[model_blocks],
@@ -812,7 +820,8 @@ def solve_pool(
                 pair_c,
                 cl.served_dkk[model_blocks[pair_b], pair_c],
                 cl.lower,
-                _energy_sensitive(pool, cl),
+                # with the km rows no pair of a class with an allowance is free: it uses km
+                _energy_sensitive(pool, cl) | (km_rows & np.isfinite(cl.km_allowance)),
             )
             done = committed > -2
             committed_blocks = model_blocks[done]
@@ -864,7 +873,11 @@ def solve_pool(
             objective += data.constant_dkk
             result = HighsOutcome("optimal", objective, objective, cl.lower.copy(), None)
         else:
-            result = run_highs(loaded, params, deadline - time.monotonic(), today)
+            time_left = deadline - time.monotonic()
+            if km_rows:
+                # keep time to fall back on the plan without the rows (repaired per vehicle)
+                time_left *= KM_ROWS_TIME_SHARE
+            result = run_highs(loaded, params, time_left, today)
             # energy rows only bind when a class has fewer than two vehicles, and they spoil
             # the LP's integrality: add just the violated ones and solve again
             # (rebuilding a big model for a cut costs more than the plan's repair)
@@ -894,11 +907,22 @@ def solve_pool(
             and result.status == "time_limit"
             and fixed_counts is None
             and not need_all
+            and not km_rows
         ):
             fallback = _as_driven_today(pool, cl, greedy_cost)
             if fallback is not None:
                 fallback.solves, fallback.timings = outcome.solves, timings
                 return fallback, cl
+        if result.objective is None and km_rows and unrestricted is not None:
+            # the whole model with the km rows found no plan in its time: the plan without
+            # them, whose bound still holds; the vehicle plan keeps every allowance
+            unrestricted.status = "time_limit"
+            unrestricted.message = (
+                f"Pulje {pool.pool}: km-tilladelserne kunne ikke regnes helt ind i tide;"
+                " planen holder dem, men er ikke bevist optimal."
+            )
+            unrestricted.timings = timings
+            return unrestricted, cl
         if result.objective is None:
             outcome.status = result.status
             outcome.bound = result.bound
@@ -930,7 +954,8 @@ def solve_pool(
             if km_rows or not km_over_allowance(pool, cl, block_class, counts, scale).any():
                 break
             km_rows = True
-            outcome.km_rows = True
+            unrestricted = replace(outcome)
+            outcome = PoolOutcome("optimal", km_rows=True, solves=outcome.solves)
             in_model[:] = True
             continue
         if time.monotonic() >= deadline - 1.0:
@@ -954,7 +979,8 @@ def km_over_allowance(
     on = block_class >= 0
     km = np.zeros(len(cl.members))
     np.add.at(km, block_class[on], pool.blocks.km[on])
-    limit = cl.km_allowance * np.asarray(counts, dtype=float)
+    finite = np.isfinite(cl.km_allowance)
+    limit = np.where(finite, np.where(finite, cl.km_allowance, 0.0) * counts, np.inf)
     return scale * km > limit + 1e-6 * np.maximum(1.0, limit)
 
 
@@ -997,10 +1023,13 @@ def solve_pool_ladder(
     co2_prices: list[float],
     scale: float,
     deadline: float,
+    km_rows: bool = True,
 ) -> list[tuple[PoolOutcome, Classes] | None]:
     """One pool at several CO2 prices (the alternatives): the model is built and handed to
     HiGHS once; between prices only the costs change, and the LP restarts from the
-    previous basis. All days and all eligible pairs are in the model, so it is the same
+    previous basis. The km allowance rows are in only with `km_rows` (the main solve found
+    them binding: elsewhere they would only slow the ladder). All days and all
+    eligible pairs are in the model, so it is the same
     for every price; no dominance shrinking (it depends on the price)."""
     out: list[tuple[PoolOutcome, Classes] | None] = []
     # alternatives are a guide along the trade-off: a 1 % gap is proof enough for them
@@ -1033,8 +1062,8 @@ def solve_pool_ladder(
             pair_class=pair_c,
             pair_cost_dkk=cl.served_dkk[pair_b, pair_c],
             max_unserved_trips=params.unserved.max_trips_per_pool,
-            class_km_allowance=cl.km_allowance,
-            pair_km_year=scale * pool.blocks.km[pair_b],
+            class_km_allowance=cl.km_allowance if km_rows else None,
+            pair_km_year=scale * pool.blocks.km[pair_b] if km_rows else None,
             overage_dkk_per_km=params.allowance.overage_dkk_per_km,
         )
         t0 = time.perf_counter()

@@ -37,7 +37,7 @@ import pytest
 
 import app.engine as engine
 import app.engine.solve as engine_solve
-from app.engine.parameters import AllocationSettings, Parameters
+from app.engine.parameters import AllocationSettings, KmAllowanceSettings, Parameters
 from app.engine.types import (
     CandidateModel,
     FleetCount,
@@ -47,7 +47,7 @@ from app.engine.types import (
     Vehicle,
     VehicleType,
 )
-from app.engine.validate import GroupIndex, assert_valid, read_settings
+from app.engine.validate import GroupIndex, assert_valid, read_settings, validate
 
 requires_engine = pytest.mark.skipif(
     not hasattr(engine, "optimise"), reason="the engine API (app.engine.optimise) is not there yet"
@@ -75,6 +75,7 @@ class BruteGroup:
     upper: float  # current count or max_count (inf when unlimited)
     vehicle_ids: tuple[str, ...] = ()
     model_id: str | None = None
+    allowance: float | None = None  # yearly km per vehicle
 
 
 @dataclass
@@ -119,6 +120,7 @@ def brute_groups(problem: Problem, params: Parameters, decision: date) -> list[B
             v.yearly_cost_dkk,
             v.make,
             v.model,
+            v.yearly_km_allowance,
         )
         by_key.setdefault(key, []).append(v)
     groups = []
@@ -136,6 +138,7 @@ def brute_groups(problem: Problem, params: Parameters, decision: date) -> list[B
                 lower=sum(1 for m in members if m.lease_end and m.lease_end > decision),
                 upper=len(members),
                 vehicle_ids=tuple(m.vehicle_id for m in members),
+                allowance=v.yearly_km_allowance,
             )
         )
     for pool in sorted(set(pool_of.values())):
@@ -152,6 +155,7 @@ def brute_groups(problem: Problem, params: Parameters, decision: date) -> list[B
                     lower=0,
                     upper=math.inf if c.max_count is None else c.max_count,
                     model_id=c.model_id,
+                    allowance=c.yearly_km_allowance,
                 )
             )
     return groups
@@ -310,6 +314,52 @@ def vehicles_needed(
     return np.array([cover(mask) for mask in range(1 << n)], dtype=float)
 
 
+def km_over_by_vehicles(
+    units: list[Unit],
+    group: BruteGroup,
+    params: Parameters,
+    today: dict[str, VehicleType],
+    scale: float,
+) -> np.ndarray:
+    """[mask, j]: the least yearly km over the allowance when at most j vehicles of `group`
+    drive the units of `mask` (every split into chains tried), inf if they cannot; with the
+    allowance a hard rule, a chain over it cannot be driven at all. Without an allowance the
+    entry is 0 from the fewest vehicles on."""
+    n = len(units)
+    chains = vehicles_needed(units, group, params, today)  # fewest chains, no allowance
+    fits = np.zeros(1 << n, dtype=bool)
+    over = np.zeros(1 << n)
+    for mask in range(1, 1 << n):
+        fits[mask] = chains[mask] == 1
+        km = sum(t.distance_km for i in range(n) if mask >> i & 1 for t in units[i].trips)
+        if group.allowance is not None:
+            over[mask] = max(0.0, scale * km - group.allowance)
+    if params.allowance.overage_dkk_per_km is None:
+        fits &= over <= 1e-9
+        over[:] = 0.0
+
+    @cache
+    def least(mask: int, j: int) -> float:
+        if mask == 0:
+            return 0.0
+        if j == 0:
+            return math.inf
+        lowest = mask & -mask
+        rest = mask ^ lowest
+        best = math.inf
+        sub = rest
+        while True:
+            chain = sub | lowest
+            if fits[chain]:
+                best = min(best, over[chain] + least(mask ^ chain, j - 1))
+            if sub == 0:
+                break
+            sub = (sub - 1) & rest
+        return best
+
+    return np.array([[least(mask, j) for j in range(n + 1)] for mask in range(1 << n)])
+
+
 @dataclass
 class BruteOptimum:
     objective: float  # inf when nothing is feasible
@@ -365,7 +415,8 @@ def enumerate_outcomes(problem: Problem, counts: dict[int, int] | None = None) -
             money[u, 1 + g] = amount * price.get(group.fuel, 0)
             kg[u, 1 + g] = amount * factor.get(group.fuel, 0)
     today = {v.vehicle_id: v.type for v in problem.vehicles}
-    needed = [vehicles_needed(units, group, params, today) for group in groups]
+    over_of = [km_over_by_vehicles(units, group, params, today, scale) for group in groups]
+    price_over = params.allowance.overage_dkk_per_km or 0.0
 
     assignments = list(itertools.product(range(k + 1), repeat=n))
     choice = np.array(assignments, dtype=np.int64).reshape(len(assignments), n)
@@ -375,17 +426,25 @@ def enumerate_outcomes(problem: Problem, counts: dict[int, int] | None = None) -
     feasible = np.ones(len(choice), dtype=bool)
     chosen_counts = np.zeros((len(choice), k), dtype=np.int64)
     for g, group in enumerate(groups):
-        need = needed[g][((choice == g + 1) * bits).sum(axis=1)]
-        feasible &= np.isfinite(need)  # some unit is ineligible for the group
+        over = over_of[g][((choice == g + 1) * bits).sum(axis=1)]  # (rows, j = 0..n)
+        finite = np.isfinite(over)
+        over = np.where(finite, price_over * np.where(finite, over, 0.0), np.inf)  # DKK
         if counts is None:
-            count = np.maximum(need, group.lower)
-            feasible &= count <= group.upper
+            # the cheapest count: fixed costs (at least the locked vehicles) + km over
+            j = np.arange(n + 1)
+            count_j = np.maximum(j, group.lower).astype(float)
+            cost = count_j[None, :] * group.fixed + over
+            cost = np.where(count_j[None, :] <= group.upper, cost, np.inf)
+            best = np.argmin(cost, axis=1)
+            group_cost = cost[np.arange(len(choice)), best]
+            count = count_j[best]
         else:
             count = np.full(len(choice), counts.get(g, 0), dtype=float)
-            feasible &= need <= count
-        count = np.where(np.isfinite(count), count, 0)
+            group_cost = count * group.fixed + over[:, min(counts.get(g, 0), n)]
+        feasible &= np.isfinite(group_cost)  # ineligible, or over a hard allowance
+        count = np.where(np.isfinite(group_cost), count, 0)
         chosen_counts[:, g] = count
-        fixed += count * group.fixed
+        fixed += np.where(np.isfinite(group_cost), group_cost, 0.0)
     unserved_trips = np.zeros((len(choice), n), dtype=np.int64)
     for u, unit in enumerate(units):
         unserved_trips[:, u] = (choice[:, u] == 0) * len(unit.trips)
@@ -990,3 +1049,99 @@ def test_budget_matches_brute_force(seed):
     if result.status in SOLVED:
         assert result.totals.yearly_cost_dkk <= budget + 1e-6, "the budget is exceeded"
     assert_solved_like(problem, result, brute, result.totals.co2e_t, "budget CO2e", "unreachable")
+
+
+# ---------------------------------------------------------------------------- km allowances
+ALLOWANCE_SEEDS = range(40)
+
+
+def allowance_problem(seed: int) -> Problem:
+    """A random instance whose vehicles and candidates mostly carry yearly km allowances of
+    a tenth to four fifths of the km of all the instance's trips a year; a hard rule, or
+    priced."""
+    base = random_problem(seed)
+    rng = random.Random(seed + 7000)
+    params = base.parameters
+    scale = 365 / ((params.period_end - params.period_start).days + 1)
+    yearly = scale * sum(t.distance_km for t in base.trips)
+
+    def allowance() -> float | None:
+        share = rng.choice([0.1, 0.2, 0.35, 0.5, 0.8])
+        return rng.choice([None, round(yearly * share), round(yearly * share)])
+
+    vehicles = [replace(v, yearly_km_allowance=allowance()) for v in base.vehicles]
+    candidates = [replace(c, yearly_km_allowance=allowance()) for c in base.candidates]
+    price = rng.choice([None, None, 0.5, 4.0])
+    return replace(
+        base,
+        vehicles=vehicles,
+        candidates=candidates,
+        parameters=replace(params, allowance=KmAllowanceSettings(overage_dkk_per_km=price)),
+    )
+
+
+def check_allowance_optimise(problem: Problem) -> str:
+    """The engine's plan keeps every allowance (validator), costs at least the brute-force
+    optimum, and its bound is at most that; 'optimal' means equal. The model holds a class's
+    km against allowance x count (a relaxation of the per-vehicle rule the plan keeps), so
+    a plan may be valid with a gap: returns 'optimal' or 'gap'."""
+    brute, _ = brute_force(problem)
+    result = engine.optimise(problem, alternatives=False)
+    if math.isinf(brute.objective):
+        assert result.status not in SOLVED or validate(problem, result), result.status
+        return "infeasible"
+    assert result.status in SOLVED, f"engine {result.status}: {result.message}"
+    assert_valid(problem, result)
+    value = result.totals.objective_dkk
+    assert value >= brute.objective - 1e-6 * max(1.0, brute.objective), (value, brute)
+    if result.best_bound is not None:
+        assert result.best_bound <= brute.objective + 1e-6 * max(1.0, brute.objective)
+    if result.status == "optimal":
+        assert_same_objective(value, brute.objective, "optimise with km allowances")
+        return "optimal"
+    return "gap"
+
+
+@pytest.mark.parametrize("seed", ALLOWANCE_SEEDS)
+@requires_engine
+def test_km_allowance_optimise_against_brute_force(seed):
+    check_allowance_optimise(allowance_problem(seed))
+
+
+@pytest.mark.parametrize("seed", ALLOWANCE_SEEDS)
+@requires_engine
+def test_km_allowance_simulate_against_brute_force(seed):
+    problem = allowance_problem(seed)
+    rng = random.Random(seed + 1000)
+    _, groups = brute_force(problem)
+    lines = engine_line_of_group(problem, engine.baseline(problem), groups)
+    requested = {g: rng.randint(0, 2) for g in range(len(groups))}
+    counts = [FleetCount(pool, group, requested[g]) for g, (pool, group) in enumerate(lines)]
+    brute, _ = brute_force(problem, requested)
+    result = engine.simulate(problem, counts)
+    if math.isinf(brute.objective) or result.status not in SOLVED:
+        return  # a must-serve trip no allowed vehicle can take: nothing to compare
+    assert_valid(problem, result)
+    value = result.totals.objective_dkk
+    assert value >= brute.objective - 1e-6 * max(1.0, brute.objective)
+    if result.status == "optimal":
+        assert_same_objective(value, brute.objective, "simulate with km allowances")
+
+
+def test_km_allowance_instances_bind_and_are_mostly_proven():
+    """The allowance instances really bind somewhere (hard and priced), and the engine
+    proves the brute-force optimum on most of them."""
+    outcomes = [check_allowance_optimise(allowance_problem(seed)) for seed in ALLOWANCE_SEEDS]
+    binding = {"hard": 0, "priced": 0}
+    for seed in ALLOWANCE_SEEDS:
+        problem = allowance_problem(seed)
+        plain = replace(
+            problem,
+            vehicles=[replace(v, yearly_km_allowance=None) for v in problem.vehicles],
+            candidates=[replace(c, yearly_km_allowance=None) for c in problem.candidates],
+        )
+        if brute_force(problem)[0].objective > brute_force(plain)[0].objective + 1e-6:
+            priced = problem.parameters.allowance.overage_dkk_per_km is not None
+            binding["priced" if priced else "hard"] += 1
+    assert binding["hard"] >= 3 and binding["priced"] >= 3, binding
+    assert outcomes.count("optimal") >= 0.75 * len(outcomes), outcomes

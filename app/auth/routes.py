@@ -4,7 +4,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.audit import record
-from app.auth import bp
+from app.auth import bp, devices
 from app.auth.access import any_role_may_change, public
 from app.auth.forms import ChangePasswordForm, LoginForm
 from app.auth.service import authenticate, validate_password
@@ -29,12 +29,18 @@ def login():
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        outcome = authenticate(form.email.data, form.password.data, request.remote_addr)
+        device_cookie = request.cookies.get(devices.COOKIE_NAME)
+        outcome = authenticate(
+            form.email.data, form.password.data, request.remote_addr, device_cookie
+        )
         if outcome.user is not None:
             login_user(outcome.user)
             record("login", outcome.user, {}, user=outcome.user)
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")))
+            response = redirect(_safe_next(request.args.get("next")))
+            # This browser may log in to the account again during a flood (devices.py).
+            devices.remember(response, outcome.user, device_cookie)
+            return response
         error = outcome.error
     status = 401 if error else 200
     return render_template("auth/login.html", form=form, error=error), status

@@ -10,7 +10,7 @@ from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.audit import record
-from app.auth import throttle
+from app.auth import devices, throttle
 from app.auth.passwords import password_problem
 from app.extensions import db
 from app.models import Role, User, utcnow
@@ -36,9 +36,14 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def authenticate(email: str, password: str, address: str | None = None) -> LoginOutcome:
+def authenticate(
+    email: str, password: str, address: str | None = None, device_cookie: str | None = None
+) -> LoginOutcome:
+    """Check a login; `device_cookie` is the browser's device cookie (devices.py), which
+    lets a browser that logged in to this account before past a flooded address."""
     email = normalise_email(email)
-    attempt = throttle.begin(email, address)
+    device = devices.device_for(device_cookie, email)
+    attempt = throttle.begin(email, address, device)
     if not attempt.allowed:
         return LoginOutcome(None, LOGIN_REFUSED)  # no hashing: a flood stays cheap
     user = db.session.scalar(db.select(User).where(User.email == email))

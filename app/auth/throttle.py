@@ -1,6 +1,8 @@
-"""Login throttling with exponential backoff, per account and client address.
+"""Login throttling with exponential backoff, per account and client address, and per
+device for browsers that have logged in to the account before.
 
-Three counters of failed attempts are kept (LoginThrottle rows):
+An attempt without a valid device cookie (devices.py) for the account it tries counts on
+three counters of failed attempts (LoginThrottle rows):
 
 - account + address: a few free failures (LOGIN_MAX_FAILURES), then each further attempt
   waits a delay that doubles with every failure (LOGIN_BACKOFF_SECONDS, capped at
@@ -10,13 +12,23 @@ Three counters of failed attempts are kept (LoginThrottle rows):
   its free failures to it, so one address cannot throttle the account for everybody.
 - address: a looser limit across accounts (trying many e-mails from one address).
 
+An attempt with a valid device cookie for its account counts only on its own counter:
+
+- account + device: the same free failures and doubling delay as account + address.
+  It is exempt from the three counters above, so a flood from a shared NAT or proxy
+  address, or against one account from many addresses, cannot keep out a user who has
+  logged in from that browser before. A first login from a new browser at an address
+  that is being flooded may have to wait until the flood stops (an attacker who keeps
+  sending a wrong guess each time the address's delay ends keeps the address blocked).
+
 A counter forgets its failures after LOGIN_THROTTLE_RESET_SECONDS without a new one.
 
 Counting is atomic: an attempt first reserves a slot with one `UPDATE ... SET failures =
 failures + 1 ... RETURNING` per counter, committed before the password hash is checked.
 The statement that reaches a limit also sets `blocked_until` in the same row, so parallel
 attempts cannot all slip through; the real delay is written when the hash check fails.
-A refused attempt costs one indexed SELECT and no hashing, so a flood cannot slow the site.
+A refused attempt costs one indexed SELECT (with a valid device cookie one more, for the
+account's id) and no password hashing, so a flood cannot slow the site.
 """
 
 from __future__ import annotations
@@ -30,11 +42,17 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.audit import record
+from app.auth.devices import Device
 from app.extensions import db
 from app.models.accounts import LoginThrottle
 from app.models.types import UTCDateTime, utcnow
 
-SCOPE_LABELS = {"pair": "konto og adresse", "acct": "konto", "addr": "adresse"}
+SCOPE_LABELS = {
+    "pair": "konto og adresse",
+    "acct": "konto",
+    "addr": "adresse",
+    "dev": "konto og enhed",
+}
 
 _table = LoginThrottle.__table__
 
@@ -68,9 +86,12 @@ class Settings:
         )
 
     def free(self, key: str) -> int:
-        return {"pair": self.pair_free, "acct": self.account_free, "addr": self.address_free}[
-            key.partition(":")[0]
-        ]
+        return {
+            "pair": self.pair_free,
+            "dev": self.pair_free,
+            "acct": self.account_free,
+            "addr": self.address_free,
+        }[key.partition(":")[0]]
 
     def delay(self, key: str, failures: int) -> float:
         steps = failures - self.free(key)
@@ -84,10 +105,7 @@ class Attempt:
     allowed: bool
     # key -> its failure count including this attempt (only the counters it reserved)
     reserved: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def pair_key(self) -> str:
-        return _key("pair", self.email, self.address)
+    known_device: bool = False
 
 
 def _key(scope: str, *parts: str) -> str:
@@ -97,8 +115,14 @@ def _key(scope: str, *parts: str) -> str:
     return f"{scope}:{digest}"
 
 
-def _keys(email: str, address: str) -> tuple[str, str, str]:
+def _keys(email: str, address: str, device: Device | None) -> tuple[str, ...]:
+    if device is not None:
+        return (_key("dev", str(device.user_id), device.nonce),)
     return _key("pair", email, address), _key("addr", address), _key("acct", email)
+
+
+def _scope(key: str) -> str:
+    return key.partition(":")[0]
 
 
 def _when(value: datetime):
@@ -141,10 +165,11 @@ def _reserve(key: str, free: int, at: datetime, settings: Settings) -> int | Non
     return db.session.execute(statement).scalar()
 
 
-def begin(email: str, address: str | None) -> Attempt:
-    """Reserve an attempt for (email, address); `allowed` False means refuse it unchecked."""
+def begin(email: str, address: str | None, device: Device | None = None) -> Attempt:
+    """Reserve an attempt for (email, address), or for (account, device) when `device` is
+    the account's valid device cookie; `allowed` False means refuse it unchecked."""
     address = address or "ukendt"
-    keys = _keys(email, address)
+    keys = _keys(email, address, device)
     at = now()
     column = _table.c
     blocked = db.session.scalar(
@@ -154,14 +179,13 @@ def begin(email: str, address: str | None) -> Attempt:
     )
     if blocked:
         db.session.rollback()
-        return Attempt(email, address, allowed=False)
+        return Attempt(email, address, allowed=False, known_device=device is not None)
     settings = Settings.current()
     _ensure_rows(keys, at)
-    attempt = Attempt(email, address, allowed=True)
-    pair, addr, acct = keys
+    attempt = Attempt(email, address, allowed=True, known_device=device is not None)
     # Always in this order (pair, address, account), so parallel attempts cannot deadlock.
-    for key in (pair, addr, acct):
-        if key == acct and attempt.reserved[pair] > settings.pair_free:
+    for key in keys:
+        if _scope(key) == "acct" and attempt.reserved[keys[0]] > settings.pair_free:
             break  # this address already gave the account all its free failures
         count = _reserve(key, settings.free(key), at, settings)
         if count is None:  # blocked by a parallel attempt since the check above
@@ -194,7 +218,8 @@ def failed(attempt: Attempt, user=None) -> None:
             {
                 "email": attempt.email,
                 "adresse": attempt.address,
-                "niveau": SCOPE_LABELS[key.partition(":")[0]],
+                "kendt_enhed": attempt.known_device,
+                "niveau": SCOPE_LABELS[_scope(key)],
                 "fejl": count,
                 "spærret_sekunder": int(seconds),
             },
@@ -204,13 +229,13 @@ def failed(attempt: Attempt, user=None) -> None:
 
 
 def succeeded(attempt: Attempt) -> None:
-    """The right password: forget this address's failures on the account; the attempt
-    does not count against the looser limits (their other failures stay)."""
+    """The right password: forget this address's (or device's) failures on the account;
+    the attempt does not count against the looser limits (their other failures stay)."""
     settings = Settings.current()
     at = now()
     column = _table.c
     for key, count in attempt.reserved.items():
-        if key == attempt.pair_key:
+        if _scope(key) in ("pair", "dev"):
             values = {"failures": 0, "blocked_until": None}
         else:
             values = {"failures": sa.case((column.failures > 0, column.failures - 1), else_=0)}

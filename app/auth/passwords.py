@@ -1,5 +1,7 @@
-"""The password policy: long enough, not a common password, not the user's own e-mail,
-not one character repeated. Every place that sets a password asks `password_problem`."""
+"""The password policy: long enough, not one character repeated, not the user's own
+e-mail, not a common password, not a short unit repeated, not a straight run on the
+keyboard or in the alphabet, and enough different characters. Every place that sets a
+password asks `password_problem`."""
 
 from __future__ import annotations
 
@@ -8,6 +10,20 @@ from functools import cache
 from pathlib import Path
 
 MIN_PASSWORD_LENGTH = 10
+MIN_DISTINCT_CHARACTERS = 5
+
+# Straight runs: the alphabet, the digits (also as on the keyboard, 0 after 9) and the
+# letter rows of a Danish keyboard. Written twice so a run may wrap around ("7890123").
+_SEQUENCES = tuple(
+    row * 2
+    for row in (
+        "abcdefghijklmnopqrstuvwxyzæøå",
+        "0123456789",
+        "qwertyuiopå",
+        "asdfghjklæø",
+        "zxcvbnm",
+    )
+)
 
 # About a thousand of the most used passwords, Danish ones included, one per line.
 COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
@@ -32,6 +48,40 @@ def is_common(password: str) -> bool:
     return len(bare) >= 4 and bare in listed
 
 
+def _without_one_trailing(folded: str) -> tuple[str, ...]:
+    # "aaaaaaaaab", "123456789!": one extra character at the end does not help.
+    return (folded, folded[:-1]) if len(folded) > 2 else (folded,)
+
+
+def is_repeated_unit(password: str) -> bool:
+    """`abab…`, `asdfasdf`, `Ab1!Ab1!Ab1!`: a unit repeated at least twice makes up the
+    whole password (case ignored), also with one extra character at the end."""
+    for text in _without_one_trailing(password.lower()):
+        size = len(text)
+        for unit in range(1, size // 2 + 1):
+            if size % unit == 0 and text == text[:unit] * (size // unit):
+                return True
+    return False
+
+
+def is_sequence(password: str) -> bool:
+    """`1234567890`, `qwertyuiop`, `abcdefghij`, `9876543210`: a straight run on the
+    keyboard or in the alphabet, forwards or backwards, also with one extra character at
+    the end or with digits and signs around it (`Asdfghjkl2024!`)."""
+    folded = password.lower()
+    candidates = set(_without_one_trailing(folded))
+    bare = _DECORATION.sub("", folded)
+    if len(bare) >= 6:
+        candidates.add(bare)
+    for text in candidates:
+        if len(text) < 4:
+            continue
+        for row in _SEQUENCES:
+            if text in row or text[::-1] in row:
+                return True
+    return False
+
+
 def email_local_part(email: str | None) -> str:
     return (email or "").strip().lower().partition("@")[0]
 
@@ -49,5 +99,20 @@ def password_problem(password: str, email: str | None = None) -> str | None:
         return (
             "Adgangskoden er en af de mest almindelige adgangskoder og er let at gætte. "
             "Vælg en anden, fx flere tilfældige ord."
+        )
+    if is_repeated_unit(password):
+        return (
+            "Adgangskoden må ikke bestå af den samme tegnfølge gentaget "
+            "(fx »ababab« eller »asdfasdf«). Vælg fx flere tilfældige ord."
+        )
+    if is_sequence(password):
+        return (
+            "Adgangskoden må ikke være tegn i træk på tastaturet eller i alfabetet "
+            "(fx »1234567890«, »qwertyuiop« eller »abcdefghij«)."
+        )
+    if len(set(password.lower())) < MIN_DISTINCT_CHARACTERS:
+        return (
+            f"Adgangskoden skal indeholde mindst {MIN_DISTINCT_CHARACTERS} forskellige tegn "
+            "(store og små bogstaver tæller som ét). Vælg fx flere tilfældige ord."
         )
     return None

@@ -363,7 +363,62 @@ def test_weak_passwords_are_refused_with_the_rule(password, rule):
 
 
 @pytest.mark.parametrize(
-    "password", [PASSWORD, "en-god-lang-kode", "hemmelig-kode-1", "Tre blå cykler i regnvejr"]
+    ("password", "rule"),
+    [
+        # The reviewer's five, accepted before.
+        ("aaaaaaaaab", "samme tegnfølge gentaget"),
+        ("1111111112", "samme tegnfølge gentaget"),
+        ("abababababab", "samme tegnfølge gentaget"),
+        ("asdfasdfasdf", "samme tegnfølge gentaget"),
+        ("Ab1!Ab1!Ab1!", "samme tegnfølge gentaget"),
+        ("AsdfASDFasdf", "samme tegnfølge gentaget"),
+        ("cykelcykel", "samme tegnfølge gentaget"),
+        ("Cykel!Cykel!", "samme tegnfølge gentaget"),
+        # Straight runs on the keyboard or in the alphabet, also backwards.
+        ("abcdefghij", "i træk"),
+        ("ABCDEFGHIJK", "i træk"),
+        ("0987654321", "i træk"),
+        ("7890123456", "i træk"),
+        ("poiuytrewq", "i træk"),
+        ("asdfghjklæ", "i træk"),
+        ("Qwertyuiopå!", "i træk"),
+        ("bcdefghijk2024!", "i træk"),
+        # Low variety without a repeated unit.
+        ("aabbaabbab", "mindst 5 forskellige tegn"),
+        ("1122331122", "mindst 5 forskellige tegn"),
+        ("AaBbCcabcab1", "mindst 5 forskellige tegn"),
+    ],
+)
+def test_low_variety_passwords_are_refused_with_the_rule(password, rule):
+    from app.auth.passwords import password_problem
+
+    problem = password_problem(password, "jens.hansen@kommune.dk")
+    assert problem is not None and rule in problem, (password, problem)
+
+
+@pytest.mark.parametrize("password", ["1234567890", "qwertyuiop", "abcdefghij", "zxcvbnm123"])
+def test_keyboard_and_number_runs_are_refused(password):
+    from app.auth.passwords import is_sequence, password_problem
+
+    # The most common ones are also on the list of common passwords (that message wins).
+    assert password_problem(password) is not None
+    assert is_sequence(password)
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        PASSWORD,
+        "en-god-lang-kode",
+        "hemmelig-kode-1",
+        "Tre blå cykler i regnvejr",
+        "Blå-Hest-Cykler-7",
+        "korrekt hest batteri",
+        "Gule biler kører 42 km",
+        "xK9#mQ2$vL",
+        "abcd-Vejle-9876",
+        "mnbvcxzlkj",
+    ],
 )
 def test_good_passwords_pass(password):
     from app.auth.passwords import password_problem

@@ -15,5 +15,8 @@ class UserForm(FlaskForm):
     password = PasswordField(
         "Adgangskode",
         validators=[Optional()],
-        description="Mindst 10 tegn; ikke en almindelig adgangskode eller brugerens e-mail.",
+        description=(
+            "Mindst 10 tegn og 5 forskellige tegn; ikke en almindelig adgangskode, brugerens"
+            " e-mail, en gentaget tegnfølge eller tegn i træk (fx 1234 eller asdf)."
+        ),
     )

@@ -217,13 +217,44 @@ def undo(batch_id: int):
 @bp.get("/import/<int:batch_id>/fil")
 @role_required(Role.PLANNER)
 def original_file(batch_id: int):
+    """The kept file of an import: only for who made it, or an administrator (audited)."""
+    from app.audit import record
+    from app.data.service import may_download
+
     batch = db.session.get(ImportBatch, batch_id) or abort(404)
+    if not may_download(batch, current_user):
+        from app.main.errors import _render
+
+        return _render(
+            403,
+            "Kun den, der lavede importen, eller en administrator kan hente den gemte fil "
+            "(den kan indeholde personoplysninger).",
+        )
     if not batch.stored_path:
         abort(404)
     path = (Path(current_app.instance_path) / batch.stored_path).resolve()
     if not path.is_relative_to(Path(current_app.instance_path).resolve()) or not path.exists():
         abort(404)
-    return send_file(path, as_attachment=True, download_name=batch.file_name)
+    record(
+        "data_import_file_downloaded",
+        batch,
+        {
+            "type": batch.kind,
+            "fil": batch.file_name,
+            "sha256": batch.checksum,
+            **(
+                {"importeret_af": batch.user_id, "administrator_på_andens_vegne": True}
+                if batch.user_id != current_user.id
+                else {}
+            ),
+        },
+        user=current_user,
+    )
+    db.session.commit()
+    name = batch.file_name
+    if Path(name).suffix.lower() != path.suffix.lower():  # a redacted .xlsm is a new .xlsx
+        name = f"{Path(name).stem}{path.suffix}"
+    return send_file(path, as_attachment=True, download_name=name)
 
 
 # Exports ------------------------------------------------------------------------------

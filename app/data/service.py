@@ -8,6 +8,7 @@ transaction together with an ImportBatch, the audit event and the stored origina
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import shutil
@@ -15,6 +16,8 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import date, datetime, timedelta
+from datetime import time as time_of_day
 from pathlib import Path
 
 from flask import current_app
@@ -139,6 +142,36 @@ def run_import(
     keeps all of them (`keep_all_errors`), since it prints every one. The file is read
     within the limits of app/data/limits.py (`parse_seconds`: the time for reading).
     """
+    copies: list[MinimalXlsxCopy] = []  # a kept copy being written; removed unless saved
+    try:
+        return _run_import(
+            kind,
+            path,
+            file_name,
+            copies,
+            user=user,
+            apply=apply,
+            progress=progress,
+            keep_all_errors=keep_all_errors,
+            parse_seconds=parse_seconds,
+        )
+    finally:
+        for copy in copies:
+            copy.discard()
+
+
+def _run_import(
+    kind: str,
+    path: Path,
+    file_name: str,
+    copies: list,
+    *,
+    user,
+    apply: bool,
+    progress: Progress | None,
+    keep_all_errors: bool,
+    parse_seconds: float | None,
+) -> ImportReport:
     importer = IMPORTERS[kind]()
     report = ImportReport(kind=kind, file_name=file_name)
     if keep_all_errors:
@@ -190,6 +223,15 @@ def run_import(
                 f"Kolonnen {names} ligner personoplysninger (fører, navn, CPR, medarbejder) "
                 "og er ignoreret: FleetOptimiser gemmer ingen personhenførbare data."
             )
+            if table.sheet is not None:
+                report.notes.append(
+                    f"Som kopi af filen gemmes kun arket «{table.sheet}», uden {names}; "
+                    "filens andre ark gemmes ikke."
+                )
+                if apply:  # written while the checks read the rows: one guarded pass
+                    copy = MinimalXlsxCopy(table.sheet, table.headers, columns.personal_index)
+                    copies.append(copy)
+                    table.rows = copy.tee(table.rows)
         if columns.unknown:
             report.ignored_columns += columns.unknown
             names = ", ".join(f"«{h}»" for h in columns.unknown)
@@ -199,6 +241,9 @@ def run_import(
             report.file_error(f"Kolonnen findes to gange: {names}. Slet den ene.")
             return report
         plan = importer.prepare(table, columns, report, stage(5, 60))
+        if copies and report.ok:
+            for _row in table.rows:  # every importer reads to the end; the copy must too
+                pass
         # File order reads best (the overlap checks find their errors after the rows).
         report.errors.sort(key=lambda e: (e.row or 0))
     except FileProblem as problem:
@@ -223,10 +268,12 @@ def run_import(
         importer.apply(plan, batch, report, stage(60, 97))
         stage(97, 100)(0, "Gemmer den originale fil")
         stored_path, created_file = _store_original(
-            path, report.checksum, file_name, table, columns.personal_index
+            path, report.checksum, file_name, table, columns.personal_index, copies
         )
         if columns.personal_index:
             batch.details = {**(batch.details or {}), "removed_columns": columns.personal}
+            if copies:
+                batch.details["kept_sheet"] = table.sheet
         batch.stored_path = str(stored_path.relative_to(Path(current_app.instance_path)))
         batch.rows_added = report.rows_added
         batch.rows_updated = report.rows_updated
@@ -275,22 +322,26 @@ def _missing_message(columns, table) -> str:
 
 
 def _store_original(
-    path: Path, checksum: str, file_name: str, table, personal: list[int]
+    path: Path, checksum: str, file_name: str, table, personal: list[int], copies: list
 ) -> tuple[Path, bool]:
     """Keep the uploaded file, named by its sha256, for audit and re-runs.
 
     Columns that look like personal data are cut out of the kept copy: they were never
-    imported and must not be stored either.
+    imported and must not be stored either. For an XLSX that copy is a new workbook
+    written from the rows the guarded reader read (see MinimalXlsxCopy): the upload's
+    XML is never parsed again, and nothing that was not imported is kept.
     """
     suffix = Path(safe_name(file_name)).suffix.lower()
+    if copies:
+        suffix = ".xlsx"  # a new workbook without macros, whatever the upload was
     target = uploads_dir() / checksum[:2] / f"{checksum}{'.redacted' if personal else ''}{suffix}"
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
         return target, False
     if not personal:
         shutil.copyfile(path, target)
-    elif table.sheet is not None:
-        _redact_xlsx(path, target, table.sheet, personal)
+    elif copies:
+        copies[0].save(target)
     else:
         _redact_csv(path, target, table, personal)
     return target, True
@@ -311,17 +362,90 @@ def _redact_csv(path: Path, target: Path, table, personal: list[int]) -> None:
             writer.writerow([cell for i, cell in enumerate(row) if i not in drop])
 
 
-def _redact_xlsx(path: Path, target: Path, sheet_name: str, personal: list[int]) -> None:
-    from openpyxl import load_workbook
+class MinimalXlsxCopy:
+    """The kept copy of an XLSX with personal-data columns: a new, minimal workbook.
 
-    book = load_workbook(path)
-    for name in book.sheetnames:
-        if name != sheet_name:
-            del book[name]  # other sheets were not read; they are not kept either
-    sheet = book[sheet_name]
-    for index in sorted(personal, reverse=True):
-        sheet.delete_cols(index + 1)
-    book.save(target)
+    Data minimisation: it holds only the imported sheet, and of that only the header and
+    the rows the import read, without the personal-data columns. Other sheets, formulas,
+    comments, hidden names, embedded objects and anything else not imported are not kept
+    at all. It is written from the values the guarded reader (app/data/xlsx_guard.py)
+    hands the checks, row by row, with openpyxl's write-only workbook (rows go to a
+    temporary file, never all into memory), so the uploaded XML is parsed exactly once,
+    within the limits, and never by an unguarded loader. It is written where the import
+    runs: in the web request for small files, in the background job for the others.
+    Blank rows of the upload are not copied, so row numbers may differ from the upload.
+    """
+
+    FALLBACK_TITLE = "Import"
+
+    def __init__(self, sheet_name: str, headers: list[str], personal: list[int]):
+        from openpyxl import Workbook
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        self.illegal = ILLEGAL_CHARACTERS_RE
+        self.drop = set(personal)
+        self.book = Workbook(write_only=True)
+        try:
+            self.sheet = self.book.create_sheet(title=sheet_name)
+        except ValueError:  # a name Excel accepts but openpyxl refuses
+            self.sheet = self.book.create_sheet(title=self.FALLBACK_TITLE)
+        self.done = False
+        self.append(headers)
+
+    def append(self, values: list) -> None:
+        self.sheet.append([self._value(v) for i, v in enumerate(values) if i not in self.drop])
+
+    def _value(self, value):
+        """A value the guarded reader produced, as openpyxl can write it (never a formula)."""
+        if isinstance(value, str):
+            if self.illegal.search(value):  # control characters: not allowed in XLSX
+                value = self.illegal.sub("", value)
+            if value.startswith("="):
+                # Text (or a formula Excel saved no value for) stays text in the copy.
+                from openpyxl.cell import WriteOnlyCell
+
+                cell = WriteOnlyCell(self.sheet, str(value))
+                cell.data_type = "s"
+                return cell
+            return str(value)
+        if isinstance(value, datetime | time_of_day) and value.tzinfo is not None:
+            return value.replace(tzinfo=None)
+        if value is None or isinstance(value, int | float | date | time_of_day | timedelta):
+            return value
+        return str(value)
+
+    def tee(self, rows):
+        """The rows, each written to the copy before the checks see it."""
+        try:
+            for row_number, cells in rows:
+                self.append(cells)
+                yield row_number, cells
+        finally:
+            rows.close()
+
+    def save(self, target: Path) -> None:
+        """Write the workbook next to `target`, then move it there (never half a file)."""
+        part = target.with_name(f".{uuid.uuid4().hex}.part")
+        try:
+            self.book.save(part)
+            self.done = True
+            part.replace(target)
+        finally:
+            part.unlink(missing_ok=True)
+
+    def discard(self) -> None:
+        """Remove the temporary sheet file of a copy that was not saved."""
+        if self.done:
+            return
+        self.done = True
+        writer = getattr(self.sheet, "_writer", None)
+        if writer is None:
+            return
+        with contextlib.suppress(Exception):  # thrown away: must not hide why it failed
+            if not self.sheet.closed:
+                self.sheet.close()
+        with contextlib.suppress(OSError, ValueError):  # already gone
+            writer.cleanup()
 
 
 def may_undo(batch: ImportBatch, user) -> bool:
@@ -330,6 +454,15 @@ def may_undo(batch: ImportBatch, user) -> bool:
     return user.has_role(Role.ADMIN) or (
         batch.user_id is not None and batch.user_id == getattr(user, "id", None)
     )
+
+
+def may_download(batch: ImportBatch, user) -> bool:
+    """Who made an import, or an administrator, may download its kept file.
+
+    The file can hold personal data (a file without recognised personal-data columns is
+    kept as uploaded, other sheets and all), so other planners may not.
+    """
+    return may_undo(batch, user)
 
 
 def undo_batch(batch: ImportBatch, user=None) -> int:

@@ -88,7 +88,11 @@ def make_classes(
     fixed_counts: list[int] | None,
     rules_need_all_pairs: bool,
     dominance: bool = True,
+    km_price: np.ndarray | None = None,
 ) -> Classes:
+    """`km_price` (per class, DKK per km a year; Lagrangian prices of the km allowances)
+    is added to the per-km cost of a class with an allowance and its allowance's worth
+    (price x allowance) taken off its fixed cost."""
     groups = pool.groups
     by_key: dict[tuple, list[int]] = {}
     for i, g in enumerate(groups):
@@ -107,6 +111,10 @@ def make_classes(
     allowance = np.array(
         [np.inf if g.km_allowance is None else float(g.km_allowance) for g in rep], dtype=float
     ).reshape(n)
+    if km_price is not None:
+        priced = np.isfinite(allowance) & (km_price > 0)
+        per_km = per_km + np.where(priced, km_price, 0.0)
+        fixed = fixed - np.where(priced, km_price * np.where(priced, allowance, 0.0), 0.0)
     if fixed_counts is not None:
         lower = np.array([sum(fixed_counts[i] for i in ix) for ix in members], dtype=np.int64)
         upper = lower.copy()
@@ -763,12 +771,123 @@ def solve_pool(
 
     `caps` adds a CO2e or money cap (then all days are in one model); `forbidden` marks
     (block, class) pairs the plan found impossible (EV energy) so a re-solve avoids them.
+    Km allowances: checked on the solution without them; if they bind, a pool of up to
+    KM_WHOLE_MAX_BLOCKS blocks is solved again whole with the km rows (exact), a bigger one
+    by pricing km per class (`_km_prices`, the days stay apart).
     """
+    args = (pool, params, co2_price, scale, fixed_counts, deadline, check_cancel, on_solve)
+    whole = len(pool.blocks) <= KM_WHOLE_MAX_BLOCKS
+    outcome, cl = _solve_pool(*args, caps, forbidden, trips, km_whole=whole)
+    if whole or outcome.objective is None or outcome.counts is None:
+        return outcome, cl
+    if not km_over_allowance(pool, cl, outcome.block_class, outcome.counts, scale).any():
+        return outcome, cl
+    return _km_prices(args, caps, forbidden, trips, outcome, cl)
+
+
+# pools up to this many blocks solve binding km allowances whole (exact); bigger ones price
+KM_WHOLE_MAX_BLOCKS = 3000
+KM_PRICE_ROUNDS = 8
+
+
+def _km_prices(args, caps, forbidden, trips, first: PoolOutcome, base: Classes):
+    """Binding km allowances of a big pool by a Lagrangian price per km and class: at
+    prices λ ≥ 0 (at most the overage price when priced) the pool is solved as without
+    allowances, with λ per km a year on the class's km and λ x allowance off its fixed
+    cost. Each solve's bound is a lower bound of the pool with its allowances; the price of
+    a class whose km exceed allowance x count goes up (doubling, then bisecting), of one
+    with room down. The best solution keeping every class within (or, priced, the cheapest
+    with its overage) is returned with the best bound; the plan then keeps each vehicle."""
+    pool, params, co2_price, scale, fixed_counts, deadline, check_cancel, on_solve = args
+    allowance = base.km_allowance
+    limited = np.isfinite(allowance)
+    cap = params.allowance.overage_dkk_per_km
+    ceiling = np.inf if cap is None else float(cap)
+    own = params.own_car.allowance_dkk_per_km
+    rel_gap = params.solver.rel_gap
+    lam = np.zeros(len(allowance))
+    low, high = np.zeros(len(allowance)), np.full(len(allowance), np.inf)
+    timings = dict(first.timings)
+    best: tuple[float, PoolOutcome] | None = None
+    bound = first.bound
+    outcome = first
+
+    def excess(out: PoolOutcome) -> np.ndarray:
+        on = out.block_class >= 0
+        km = np.zeros(len(allowance))
+        np.add.at(km, out.block_class[on], pool.blocks.km[on])
+        room = np.where(limited, allowance, 0.0) * out.counts
+        return np.where(limited, scale * km - room, 0.0)  # 0 for classes without one
+
+    for _ in range(KM_PRICE_ROUNDS + 1):
+        over = excess(outcome)
+        # the objective without the prices, with the priced overage if any
+        original = float(outcome.objective) - float(lam @ over)
+        if cap is not None:
+            original += cap * float(np.maximum(over, 0.0).sum())
+        ok = cap is not None or not np.any(over > 1e-6 * np.maximum(1.0, scale))
+        if ok and (best is None or original < best[0]):
+            best = (original, outcome)
+        if bound is not None and outcome.bound is not None and np.isfinite(outcome.bound):
+            bound = max(bound, float(outcome.bound))
+        if best is not None and bound is not None and best[0] - bound <= rel_gap * abs(best[0]):
+            break
+        if time.monotonic() > deadline - 2.0:
+            break
+        # next prices: up where the km exceed the allowances, down where there is room
+        for c in np.nonzero(limited)[0]:
+            if over[c] > 1e-6:
+                low[c] = lam[c]
+                lam[c] = 2 * lam[c] if np.isinf(high[c]) else (low[c] + high[c]) / 2
+                lam[c] = min(max(lam[c], own / 16), ceiling)
+            elif lam[c] > 0:
+                high[c] = lam[c]
+                lam[c] = (low[c] + high[c]) / 2
+        check_cancel()
+        outcome, _ = _solve_pool(
+            pool, params, co2_price, scale, fixed_counts, deadline, check_cancel, on_solve,
+            caps, forbidden, trips, km_whole=False, km_price=lam.copy(),
+        )  # fmt: skip
+        for key, value in outcome.timings.items():
+            timings[key] = timings.get(key, 0.0) + value
+        if outcome.objective is None or outcome.counts is None:
+            break
+    chosen = first if best is None else best[1]
+    value = None if best is None else best[0]
+    result = replace(chosen, km_rows=True, timings=timings, solves=chosen.solves)
+    result.objective = value if value is not None else first.objective
+    result.bound = None if bound is None else min(bound, result.objective)
+    proven = best is not None and bound is not None
+    proven = proven and best[0] - bound <= params.solver.rel_gap * abs(best[0]) + 1e-6
+    if not proven:
+        result.status = "time_limit"  # a valid plan, not proven: 'feasible' with its gap
+        result.message = (
+            f"Pulje {pool.pool}: km-tilladelserne er regnet ind med en pris pr. km;"
+            " planen holder dem, men er ikke bevist optimal."
+        )
+    return result, base
+
+
+def _solve_pool(
+    pool: PoolData,
+    params: Parameters,
+    co2_price: float,
+    scale: float,
+    fixed_counts: list[int] | None,
+    deadline: float,
+    check_cancel: Callable[[], None],
+    on_solve: Callable[[float | None], None] | None = None,
+    caps: PoolCaps | None = None,
+    forbidden: np.ndarray | None = None,
+    trips=None,
+    km_whole: bool = True,
+    km_price: np.ndarray | None = None,
+) -> tuple[PoolOutcome, Classes]:
     timings = {"model_build": 0.0, "solve": 0.0}
     rules = params.unserved
     capped = caps is not None and (caps.co2e_cap_t is not None or caps.money_cap_dkk is not None)
     need_all = rules.max_trips_per_pool is not None or capped
-    cl = make_classes(pool, params, co2_price, scale, fixed_counts, need_all)
+    cl = make_classes(pool, params, co2_price, scale, fixed_counts, need_all, km_price=km_price)
     if forbidden is not None:
         cl.useful &= ~forbidden
     n_blocks = len(pool.blocks)
@@ -951,7 +1070,9 @@ def solve_pool(
         if not (need_all or km_rows):
             extra = _over_capacity_days(pool, block_class, counts, in_model)
         if len(extra) == 0:
-            if km_rows or not km_over_allowance(pool, cl, block_class, counts, scale).any():
+            if km_rows or not km_whole:
+                break
+            if not km_over_allowance(pool, cl, block_class, counts, scale).any():
                 break
             km_rows = True
             unrestricted = replace(outcome)

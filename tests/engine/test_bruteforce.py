@@ -1145,3 +1145,13 @@ def test_km_allowance_instances_bind_and_are_mostly_proven():
             binding["priced" if priced else "hard"] += 1
     assert binding["hard"] >= 3 and binding["priced"] >= 3, binding
     assert outcomes.count("optimal") >= 0.75 * len(outcomes), outcomes
+
+
+@pytest.mark.parametrize("seed", ALLOWANCE_SEEDS[:20])
+@requires_engine
+def test_km_allowance_priced_path_is_valid_and_bounded(seed, monkeypatch):
+    """The Lagrangian km prices of big pools (forced here on tiny ones): a valid plan that
+    keeps every allowance, never below the brute-force optimum, with a bound never above
+    it; 'optimal' only when it equals it."""
+    monkeypatch.setattr(engine_solve, "KM_WHOLE_MAX_BLOCKS", 0)
+    check_allowance_optimise(allowance_problem(seed))

@@ -62,10 +62,15 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 HSTS = "max-age=31536000; includeSubDomains"
+PRIVATE_MIMETYPES = frozenset({"text/html", "application/json"})
 
 
 def register_request_guards(app: Flask) -> None:
-    """Unusable query strings are refused first (app/args.py); headers on every response."""
+    """Unusable query strings and form bodies are refused first (app/args.py); headers on
+    every response."""
+    from flask import request
+    from flask_login import current_user
+
     from app.args import guard_request_args
 
     app.before_request(guard_request_args)
@@ -75,6 +80,14 @@ def register_request_guards(app: Flask) -> None:
     def security_headers(response):
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if (
+            response.mimetype in PRIVATE_MIMETYPES
+            and not request.path.startswith(app.static_url_path + "/")
+            and current_user.is_authenticated
+        ):
+            # What a signed-in user sees (names, trips, the API's JSON) stays out of
+            # browser, proxy and back-button caches; a view may still choose otherwise.
+            response.headers.setdefault("Cache-Control", "no-store")
         if https:
             # Only behind the HTTPS proxy (FLEET_HTTPS=1): over plain HTTP a browser would
             # ignore it, and a test server must not pin itself to HTTPS.

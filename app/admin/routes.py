@@ -3,6 +3,7 @@ from flask_login import current_user
 
 from app.admin import bp
 from app.admin.forms import UserForm
+from app.args import bounded_int
 from app.audit import changes, record
 from app.auth import throttle
 from app.auth.access import role_required
@@ -123,7 +124,7 @@ def toggle_active(user_id: int):
 @bp.get("/log")
 @role_required(Role.ADMIN)
 def audit_log():
-    page = max(1, request.args.get("side", 1, type=int))
+    page = max(1, request.args.get("side", 1, type=bounded_int))
     query = db.select(AuditEvent).order_by(AuditEvent.id.desc())
     if action := request.args.get("handling"):
         query = query.where(AuditEvent.action == action)
@@ -151,7 +152,11 @@ def parameters():
             entry["value"] = value
             entry["source"] = request.form.get(f"{spec.key}__source", "").strip() or spec.source
             year = request.form.get(f"{spec.key}__year", "").strip()
-            entry["year"] = int(year) if year.isdigit() else entry.get("year")
+            if year:
+                try:
+                    entry["year"] = bounded_int(year, 1900, 2100)
+                except ValueError:
+                    errors[spec.key] = f"{spec.label}: årstallet '{year[:20]}' er ikke et årstal."
         if not errors:
             if values == current.values:
                 flash("Ingen ændringer at gemme.", "info")

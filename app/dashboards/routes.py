@@ -3,6 +3,7 @@ from datetime import date
 from flask import render_template, request
 from sqlalchemy import select
 
+from app.args import bounded_int
 from app.charts import km_per_day, utilisation_heatmap, vehicles_in_use_by_hour
 from app.dashboards import bp
 from app.dashboards.service import DashboardFilter, build_dashboard
@@ -27,7 +28,7 @@ def _filter_from_args() -> tuple[DashboardFilter, list[str]]:
     if end < start:
         notes.append("Slutdatoen lå før startdatoen; de er byttet om.")
         start, end = end, start
-    location_id = request.args.get("lokation", type=int)
+    location_id = request.args.get("lokation", type=bounded_int)
     vehicle_type = request.args.get("type") or None
     if vehicle_type not in {t.value for t in VEHICLE_TYPE_LABELS}:
         vehicle_type = None

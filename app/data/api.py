@@ -14,6 +14,7 @@ from flask import jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from app.args import bounded_int
 from app.data import api_bp
 from app.extensions import db
 from app.models import LOCAL_TZ, ImportBatch, Location, RoundTrip, Vehicle
@@ -26,8 +27,8 @@ def _local(moment):
 
 
 def _page(model, query, serialise):
-    limit = min(max(request.args.get("limit", 1000, type=int), 1), MAX_LIMIT)
-    after_id = request.args.get("after_id", 0, type=int)
+    limit = min(max(request.args.get("limit", 1000, type=bounded_int), 1), MAX_LIMIT)
+    after_id = request.args.get("after_id", 0, type=bounded_int)
     rows = (
         db.session.scalars(query.where(model.id > after_id).order_by(model.id).limit(limit))
         .unique()
@@ -105,9 +106,9 @@ def round_trips():
             query = query.where(RoundTrip.start_time < limit)
     except ValueError:
         return jsonify(error="start og end skal være datoer som 2026-01-31."), 400
-    if location_id := request.args.get("location_id", type=int):
+    if location_id := request.args.get("location_id", type=bounded_int):
         query = query.where(RoundTrip.location_id == location_id)
-    if vehicle_id := request.args.get("vehicle_id", type=int):
+    if vehicle_id := request.args.get("vehicle_id", type=bounded_int):
         query = query.where(RoundTrip.vehicle_id == vehicle_id)
     return _page(
         RoundTrip,

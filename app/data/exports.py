@@ -175,6 +175,11 @@ def trip_rows(query, for_xlsx: bool = False) -> Iterator[list]:
         yield [trip_id, fleet_id, location, local_start, local_end, km, minutes]
 
 
+# Flask adds "; charset=utf-8" to a text/* mimetype itself; giving it here too sent
+# "text/csv; charset=utf-8; charset=utf-8".
+CSV_MIMETYPE = "text/csv"
+
+
 def csv_cell(value) -> str:
     if value is None:
         return ""

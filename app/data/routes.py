@@ -20,6 +20,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.args import bounded_int
 from app.auth.access import role_required
 from app.data import bp, exports
 from app.data.api_tokens import create_token, revoke_token, tokens_of
@@ -283,7 +284,7 @@ def _download(headers, rows, stem: str, fmt: str, title: str):
         abort(404)
     return Response(
         stream_with_context(exports.csv_stream(headers, rows)),
-        mimetype="text/csv; charset=utf-8",
+        mimetype=exports.CSV_MIMETYPE,
         headers={"Content-Disposition": f'attachment; filename="{stem}.csv"'},
     )
 
@@ -320,8 +321,8 @@ def _date_arg(name: str) -> date | None:
 @bp.get("/eksport/rundture.<fmt>")
 def export_trips(fmt: str):
     start, end = _date_arg("start"), _date_arg("end")
-    location_id = request.args.get("location", type=int)
-    vehicle_id = request.args.get("vehicle", type=int)
+    location_id = request.args.get("location", type=bounded_int)
+    vehicle_id = request.args.get("vehicle", type=bounded_int)
     query = exports.trips_query(start, end, location_id, vehicle_id)
     rows = exports.trip_rows(query, for_xlsx=fmt == "xlsx")
     stem = f"rundture-{start or 'alle'}-{end or 'alle'}"

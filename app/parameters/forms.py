@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 
+from app.args import bounded_float
 from app.parameters.catalogue import BY_KEY, LOCATION_LISTS
 
-THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
-WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$", re.ASCII)
+WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$", re.ASCII)
+# No parameter is anywhere near this; a larger number is a typing slip (or "1e400").
+MAX_VALUE = 1e12
 
 
 def format_value(value) -> str:
@@ -48,9 +51,12 @@ def parse_value(key: str, text: str):
     elif THOUSANDS.match(text):  # 1.500 is fifteen hundred, not one and a half
         text = text.replace(".", "")
     try:
-        number = float(text)
+        # ASCII digits and a point only: float() also takes "inf", "nan", "1e400", "1_0".
+        number = bounded_float(text)
     except ValueError:
         raise ValueError(f"{spec.label}: '{text}' er ikke et tal.") from None
+    if abs(number) > MAX_VALUE:
+        raise ValueError(f"{spec.label}: '{text}' er for stort.")
     if number < 0:
         raise ValueError(f"{spec.label}: må ikke være negativ.")
     if spec.unit == "%" and number > 100:

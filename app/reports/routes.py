@@ -46,7 +46,7 @@ def index():
 def new():
     scenarios = service.finished_scenarios()
     if request.method == "POST":
-        scenario_id = request.form.get("scenario_id", type=int)
+        scenario_id = request.form.get("scenario_id", type=bounded_int)
         alternative_ids = int_list(request.form.getlist("alternative_ids"))
         try:
             if scenario_id is None:

@@ -5,22 +5,53 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from app.args import bounded_float, bounded_int
 from app.parameters.catalogue import CATALOGUE, KEEP_TYPE_KEY, LOCATION_LISTS
 from app.parameters.forms import format_value, parse_value
 from app.scenarios.service import ScenarioSetup
 
-SHIFT = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+SHIFT = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$", re.ASCII)
 
 
-def _number(text: str, label: str, errors: list[str]) -> float | None:
+NAME_MAX = 200  # Scenario.name is String(200)
+NOTES_MAX = 20_000
+MAX_COUNT = 10_000  # vehicles of one model: far above any fleet
+MAX_BUDGET_DKK = 1e11
+
+
+def _number(text: str, label: str, errors: list[str], high: float) -> float | None:
+    """A Danish number ("1.234,5") up to `high` (a negative one gets the service's own
+    message); None when blank. ASCII digits only: float() would also take "inf", "nan",
+    "1e400", "1_000" and non-ASCII digits."""
     text = (text or "").strip().replace(".", "").replace(",", ".")
     if not text:
         return None
     try:
-        return float(text)
+        number = bounded_float(text)
     except ValueError:
-        errors.append(f"{label}: '{text}' er ikke et tal.")
+        errors.append(f"{label}: '{text[:40]}' er ikke et tal.")
         return None
+    if number > high:
+        errors.append(f"{label}: højst {_plain(high)}.")
+        return None
+    return number
+
+
+def _plain(value: float) -> str:
+    return f"{value:,.0f}".replace(",", ".")
+
+
+def _ids(values: list[str], what: str, errors: list[str]) -> list[int]:
+    """Chosen ids (checkbox values): ASCII digits within the key range, else a message."""
+    ids = []
+    for value in values:
+        try:
+            ids.append(bounded_int(value, 1))
+        except ValueError:
+            message = f"En valgt {what} findes ikke."
+            if message not in errors:
+                errors.append(message)
+    return ids
 
 
 def _date(text: str, label: str, errors: list[str]) -> date | None:
@@ -61,12 +92,21 @@ def parse_setup(
     errors: list[str] = []
     start = _date(form.get("period_start"), "Periodens start", errors)
     end = _date(form.get("period_end"), "Periodens slut", errors)
-    location_ids = [int(v) for v in form.getlist("location_ids") if v.isdigit()]
+    scenario_name = form.get("name", "")
+    if (length := len(scenario_name.strip())) > NAME_MAX:
+        errors.append(f"Navnet må højst være {NAME_MAX} tegn (det har {_plain(length)}).")
+    notes = form.get("notes", "")
+    if len(notes.strip()) > NOTES_MAX:
+        errors.append(f"Noterne må højst være {_plain(NOTES_MAX)} tegn.")
+    location_ids = _ids(form.getlist("location_ids"), "lokation", errors)
     candidates: dict[int, int | None] = {}
-    for value in form.getlist("candidate_ids"):
-        if value.isdigit():
-            max_count = _number(form.get(f"candidate_max_{value}", ""), "Højeste antal", errors)
-            candidates[int(value)] = int(max_count) if max_count is not None else None
+    for model_id in _ids(form.getlist("candidate_ids"), "testkøretøjsmodel", errors):
+        typed = form.get(f"candidate_max_{model_id}", "")
+        max_count = _number(typed, "Højeste antal", errors, MAX_COUNT)
+        if max_count is not None and not max_count.is_integer():
+            errors.append(f"Højeste antal: '{typed.strip()[:40]}' er ikke et helt tal.")
+            max_count = None
+        candidates[model_id] = int(max_count) if max_count is not None else None
     overrides: dict = {}
     for spec in CATALOGUE:
         if spec.key in LOCATION_LISTS:
@@ -102,17 +142,17 @@ def parse_setup(
     if errors or start is None or end is None:
         return None, errors
     setup = ScenarioSetup(
-        name=form.get("name", ""),
+        name=scenario_name,
         kind=form.get("kind", "optimise"),
         period_start=start,
         period_end=end,
         location_ids=location_ids,
         pooled=form.get("pooled") == "1",
-        notes=form.get("notes", ""),
+        notes=notes,
         candidates=candidates,
         overrides=overrides,
-        co2_target_pct=_number(form.get("co2_target_pct", ""), "CO2e-mål", errors),
-        budget_dkk=_number(form.get("budget_dkk", ""), "Budgetloft", errors),
+        co2_target_pct=_number(form.get("co2_target_pct", ""), "CO2e-mål", errors, 100),
+        budget_dkk=_number(form.get("budget_dkk", ""), "Budgetloft", errors, MAX_BUDGET_DKK),
         alternatives=form.get("alternatives") == "1",
     )
     return (None, errors) if errors else (setup, errors)
@@ -125,7 +165,7 @@ def parse_counts(form) -> list[dict]:
         if key.startswith("count__"):
             _, pool, group = key.split("__", 2)
             try:
-                count = max(0, int(value or 0))
+                count = bounded_int(value or "0", 0, MAX_COUNT)
             except ValueError:
                 count = 0
             counts.append({"pool": pool, "group": group, "count": count})

@@ -10,7 +10,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.args import bounded_int, int_list
+from app.args import bounded_int, form_int, int_list
 from app.auth.access import role_required
 from app.extensions import db
 from app.models import Location, Role
@@ -107,9 +107,13 @@ def new():
         locations = {loc.id: loc.name for loc in _locations()}
         defaults = ensure_default_parameter_set().plain_values()
         setup, errors = parse_setup(request.form, locations, defaults)
+        try:
+            source_id = form_int(request.form, "duplicated_from")
+        except ValueError:
+            setup, source_id = None, None
+            errors = [*errors, "Scenariet, der kopieres fra, findes ikke."]
         if setup is not None:
             try:
-                source_id = request.form.get("duplicated_from", type=int)
                 source = db.session.get(Scenario, source_id) if source_id else None
                 scenario = create_scenario(setup, current_user, duplicated_from=source)
             except ScenarioError as error:
@@ -266,7 +270,7 @@ def download_plan_csv(scenario_id: int):
     run = _finished_run(scenario)
     return Response(
         plan_csv(scenario, run),
-        mimetype="text/csv; charset=utf-8",
+        mimetype="text/csv",  # Flask adds "; charset=utf-8"
         headers={"Content-Disposition": _attachment(scenario, "csv", "koereplan")},
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from app.args import form_int
 from app.data.values import CellError, calendar_date, number
 from app.models import Fuel, LeaseType, VehicleType
 
@@ -49,8 +50,12 @@ def read_vehicle_form(form) -> tuple[dict, dict[str, str]]:
     values["plug_in_hybrid"] = bool(form.get("plug_in_hybrid"))
     values["candidate"] = bool(form.get("candidate"))
     for name in ("location_id", "department_id"):
-        raw = form.get(name, "")
-        values[name] = int(raw) if raw.isdigit() else None
+        # ASCII digits within the key range ("²".isdigit() is True, int("²") raises).
+        try:
+            values[name] = form_int(form, name)
+        except ValueError:
+            errors[name] = "Ugyldigt valg."
+            values[name] = None
     return values, errors
 
 

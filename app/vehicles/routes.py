@@ -161,9 +161,18 @@ def create():
     return _form_page(None, preset, {})
 
 
+def _known_choices(values: dict, errors: dict) -> dict:
+    """A location or department id from the form that is no row (a stale page or a
+    hand-made request) is a field message, not a foreign-key error."""
+    for name, model in (("location_id", Location), ("department_id", Department)):
+        if values.get(name) and db.session.get(model, values[name]) is None:
+            errors[name] = "Ugyldigt valg."
+    return errors
+
+
 def _create_vehicle():
     values, errors = read_vehicle_form(request.form)
-    errors = {**service.validate(values, strict=True), **errors}
+    errors = _known_choices(values, {**service.validate(values, strict=True), **errors})
     if values["fleet_id"] and db.session.scalar(
         select(Vehicle.id).where(Vehicle.fleet_id == values["fleet_id"])
     ):
@@ -206,7 +215,7 @@ def edit(vehicle_id: int):
 
 def _save_vehicle(vehicle: Vehicle):
     values, errors = read_vehicle_form(request.form)
-    errors = {**service.validate(values, strict=True), **errors}
+    errors = _known_choices(values, {**service.validate(values, strict=True), **errors})
     clash = db.session.scalar(
         select(Vehicle.id).where(Vehicle.fleet_id == values["fleet_id"], Vehicle.id != vehicle.id)
     )
@@ -255,7 +264,8 @@ def move(vehicle_id: int):
     locations = db.session.scalars(select(Location).order_by(Location.name)).all()
     errors = {}
     if request.method == "POST":
-        location = db.session.get(Location, request.form.get("location_id", type=int) or 0)
+        location_id = request.form.get("location_id", type=bounded_int)
+        location = db.session.get(Location, location_id) if location_id else None
         try:
             valid_from = calendar_date(request.form.get("valid_from"))
         except CellError:

@@ -75,6 +75,14 @@ CATALOGUE: list[ParameterSpec] = [
         "hjemlokation, også når lokationer deler flåde. Ture med ukendt køretøj og kørsel i egen "
         "bil er ikke begrænset. Lokationsnavne adskilt af semikolon; tom = ingen.",
     ),
+    ParameterSpec(
+        "allowance.overage_dkk_per_km", "Pris pr. km over leasingens km-tilladelse", None,
+        "kr./km over", "FleetOptimiser standard; leasingaftaler opkræver typisk 0,5-2 kr./km",
+        2026, "Leasing",
+        "Tom = km-tilladelsen er en fast grænse: et køretøj kører højst sin årlige "
+        "km-tilladelse i planen. Med en pris må det køre mere, og hver km over koster prisen "
+        "(som leasingaftalens merkørsel); se kontrakten for den rigtige sats.",
+    ),
 ]  # fmt: skip
 
 # The parameter whose value is a list of location names (not numbers or time windows).

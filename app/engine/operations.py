@@ -1105,7 +1105,11 @@ def _optimise_with_target(
     outcome.co2_price_dkk_per_t = best.price
     result = _finish("optimise", prepared, best.sol, run, base, can_add=True, report_bound=False)
     result.target = outcome
-    gap = best.sol.max_gap if search.exact else search.gap
+    gap = best.sol.max_gap
+    if not search.exact and search.gap is not None:
+        # the larger of the search's bound and the pools' own (e.g. priced km allowances
+        # leave a pool unproven even when the target's price is exact)
+        gap = search.gap if gap is None else max(gap, search.gap)
     result.best_bound = None
     result.gap = gap
     rel_gap = prepared.params.solver.rel_gap

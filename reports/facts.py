@@ -335,15 +335,33 @@ def pool_facts(
         pool.proposal[kind] += line["count"]
         change = line["count"] - line["current_count"]
         if change < 0:
-            ends = sorted((lease_end.get(v) for v in line.get("vehicle_ids", [])), key=order)
-            pool.removed.append(
-                RemovedGroup(short_label(line), -change, ends[:-change], decision_date)
-            )
+            if "handed_in" in line:
+                # the engine chose which vehicles go (locked leases kept first)
+                ends = [lease_end.get(h["vehicle_id"]) for h in line["handed_in"]][:-change]
+            else:  # stored before the engine chose: the vehicles free soonest go first
+                members = line.get("vehicle_ids", [])
+                ends = sorted((lease_end.get(v) for v in members), key=order)[:-change]
+            pool.removed.append(RemovedGroup(short_label(line), -change, ends, decision_date))
         elif change > 0:
             pool.added.append((short_label(line), change))
     for pool in pools.values():
         pool.today, pool.proposal = dict(pool.today), dict(pool.proposal)
+        pool.removed = _merged_by_label(pool.removed)
     return [pools[name] for name in sorted(pools)]
+
+
+def _merged_by_label(groups: list[RemovedGroup]) -> list[RemovedGroup]:
+    """One row per model and location: the engine may split a model into groups (e.g. by
+    km allowance), which a reader of the report does not need to see."""
+    merged: dict[str, RemovedGroup] = {}
+    for group in groups:
+        if group.label in merged:
+            into = merged[group.label]
+            into.count += group.count
+            into.lease_ends = [*into.lease_ends, *group.lease_ends]
+        else:
+            merged[group.label] = group
+    return list(merged.values())
 
 
 def short_label(line: dict) -> str:

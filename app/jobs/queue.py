@@ -38,26 +38,24 @@ class QueueUnavailable(Exception):
         super().__init__(message)
 
 
-_down_until: dict[str, float] = {}  # per Redis URL (tests run several apps at once)
 _down_lock = threading.Lock()
-
-
-def _url() -> str:
-    return current_app.config["REDIS_URL"]
+# Per app (its extensions), not per URL in a module global: two apps in one process (the
+# tests) may share a URL such as "fakeredis://" while only one of them has Redis down.
+_DOWN_KEY = "fleet_redis_down_until"
 
 
 def mark_redis_down() -> None:
     with _down_lock:
-        _down_until[_url()] = time.monotonic() + DOWN_FOR_S
+        current_app.extensions[_DOWN_KEY] = time.monotonic() + DOWN_FOR_S
 
 
 def mark_redis_up() -> None:
     with _down_lock:
-        _down_until.pop(_url(), None)
+        current_app.extensions.pop(_DOWN_KEY, None)
 
 
 def redis_recently_down() -> bool:
-    return time.monotonic() < _down_until.get(_url(), 0.0)
+    return time.monotonic() < current_app.extensions.get(_DOWN_KEY, 0.0)
 
 
 def connect(url: str, *, timeouts: bool = True) -> Redis:

@@ -113,13 +113,22 @@ def populate(app) -> None:
         setup("Færre elbiler", kind="simulate", overrides={"_decision_date": "2027-07-01"}),
         None,
     )
+    # The engine may split the Kias into groups (by km allowance): the one Kia kept is in
+    # the group with the latest lease, so the other three are the ones handed in.
+    kia_lines = [line for line in fewer.snapshot_summary["fleet"] if "Kia e-Niro" in line["group"]]
+    lease_of = {v["vehicle_id"]: v["lease_end"] or "" for v in fewer.snapshot["vehicles"]}
+    kept_group = max(
+        kia_lines, key=lambda line: max(lease_of.get(v, "") for v in line["vehicle_ids"])
+    )["group"]
     fewer.setup = {
         **fewer.setup,
         "counts": [
             {
                 "pool": line["pool"],
                 "group": line["group"],
-                "count": 1 if "Kia e-Niro" in line["group"] else line["current_count"],
+                "count": (1 if line["group"] == kept_group else 0)
+                if "Kia e-Niro" in line["group"]
+                else line["current_count"],
             }
             for line in fewer.snapshot_summary["fleet"]
         ],

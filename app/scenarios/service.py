@@ -280,29 +280,14 @@ def simulate_alternative(scenario: Scenario, number: int, user) -> Scenario:
         {"pool": line["pool"], "group": line["group"], "count": line["count"]}
         for line in alternative["fleet"]
     ]
-    copy = Scenario(
-        name=f"{scenario.name}: alternativ {number}"[:200],
-        kind="simulate",
-        notes=f"Alternativ {number} ({alternative['label']}) fra scenariet '{scenario.name}'.",
-        owner_id=getattr(user, "id", None),
-        period_start=scenario.period_start,
-        period_end=scenario.period_end,
-        location_ids=list(scenario.location_ids),
-        location_names=list(scenario.location_names),
-        pooled=scenario.pooled,
-        setup={**scenario.setup, "counts": counts, "alternatives": False},
-        parameter_set_id=scenario.parameter_set_id,
-        snapshot_blob=scenario.snapshot_blob,
-        snapshot_summary=dict(scenario.snapshot_summary),
-        duplicated_from_id=scenario.id,
-    )
-    db.session.add(copy)
-    db.session.flush()
+    copy = copy_for(scenario, user)
+    copy.name = f"{scenario.name}: alternativ {number}"[:200]
+    copy.kind = "simulate"
+    copy.notes = f"Alternativ {number} ({alternative['label']}) fra scenariet '{scenario.name}'."
+    copy.setup = {**scenario.setup, "counts": counts, "alternatives": False}
+    copy.co2_target_pct = copy.budget_dkk = None
     record(
-        "scenario_created",
-        copy,
-        {"navn": copy.name, "type": copy.kind, "alternativ_fra": scenario.id},
-        user=user,
+        "scenario_alternative_opened", copy, {"alternativ": number, "fra": scenario.id}, user=user
     )
     db.session.commit()
     start_run(copy, user)

@@ -88,6 +88,9 @@ def run_one(database_url: str, csv_path: Path, instance: Path) -> dict:
             "FLEET_DEMO_DATA": False,
         }
     )
+    import fakeredis  # a benchmark's queue: in process, as in the tests
+
+    app.extensions["fleet_redis"] = fakeredis.FakeRedis(server=fakeredis.FakeServer())
     with app.app_context():
         upgrade()
         from app.extensions import db

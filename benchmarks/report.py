@@ -50,6 +50,9 @@ def setup_app(folder: Path):
             "RQ_QUEUE": "benchmark-report",
         }
     )
+    import fakeredis  # a benchmark's queue: in process, as in the tests
+
+    app.extensions["fleet_redis"] = fakeredis.FakeRedis(server=fakeredis.FakeServer())
     from flask_migrate import upgrade
 
     with app.app_context():

@@ -62,6 +62,15 @@ def postgres_url() -> Iterator[str]:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def use_fake_redis(app) -> None:
+    """REDIS_URL "fakeredis://": an in-process fake Redis as the app's client (the app's
+    own code knows no fake; `redis_connection` returns what its extensions hold)."""
+    if app.config["REDIS_URL"] == "fakeredis://":
+        import fakeredis
+
+        app.extensions["fleet_redis"] = fakeredis.FakeRedis(server=fakeredis.FakeServer())
+
+
 def make_app(tmp_path: Path, database_url: str | None = None, **overrides):
     from app import create_app
 
@@ -78,6 +87,7 @@ def make_app(tmp_path: Path, database_url: str | None = None, **overrides):
     }
     config.update(overrides)
     app = create_app(config)
+    use_fake_redis(app)
     from flask_migrate import upgrade
 
     with app.app_context():

@@ -40,7 +40,7 @@ class QueueUnavailable(Exception):
 
 _down_lock = threading.Lock()
 # Per app (its extensions), not per URL in a module global: two apps in one process (the
-# tests) may share a URL such as "fakeredis://" while only one of them has Redis down.
+# tests) may share a URL while only one of them has Redis down.
 _DOWN_KEY = "fleet_redis_down_until"
 
 
@@ -59,13 +59,10 @@ def redis_recently_down() -> bool:
 
 
 def connect(url: str, *, timeouts: bool = True) -> Redis:
-    """A Redis client for a URL; "fakeredis://" gives an in-process fake (tests only).
+    """A Redis client for a URL (tests put an in-process fake in the app's extensions
+    instead, see `redis_connection`; no test tool is imported here).
 
     `timeouts=False` leaves the socket timeout to RQ (the worker's blocking dequeue)."""
-    if url.startswith("fakeredis://"):
-        import fakeredis
-
-        return fakeredis.FakeRedis(server=fakeredis.FakeServer())
     options = {
         "socket_connect_timeout": CONNECT_TIMEOUT_S,
         "health_check_interval": HEALTH_CHECK_INTERVAL_S,

@@ -178,15 +178,11 @@ def admin_client(app):
     return _client_for(app, "admin")
 
 
-@pytest.fixture
-def real_worker(tmp_path, postgres_url):
-    """The app on a fresh PostgreSQL database and the real Redis, plus a real
-    `python worker.py` process (forking work-horses, as in production)."""
+def real_worker_app(tmp_path, postgres_url) -> tuple:
+    """(app, env): the app on a fresh PostgreSQL database and the real Redis on a queue of
+    its own, and the environment a `python worker.py` process needs to serve it."""
     if not REDIS_AVAILABLE:
         pytest.skip("Redis is not reachable on 127.0.0.1:6379")
-    import subprocess
-    import sys
-
     queue = f"test-{uuid.uuid4().hex[:8]}"
     app = make_app(tmp_path, postgres_url, REDIS_URL=REAL_REDIS_URL, RQ_QUEUE=queue)
     env = {
@@ -197,14 +193,33 @@ def real_worker(tmp_path, postgres_url):
         "FLEET_INSTANCE_PATH": str(tmp_path / "instance"),
         "SECRET_KEY": "test",
     }
-    worker = subprocess.Popen(
+    return app, env
+
+
+def start_worker_process(env: dict, stdout=None):
+    """A real `python worker.py` (forking work-horses, as in production), in its own
+    process group so a test can kill it with everything it started."""
+    import subprocess
+    import sys
+
+    return subprocess.Popen(
         [sys.executable, str(ROOT_DIR / "worker.py")],
         cwd=ROOT_DIR,
         env=env,
         start_new_session=True,
-        stdout=subprocess.PIPE,
+        stdout=stdout if stdout is not None else subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
+
+
+@pytest.fixture
+def real_worker(tmp_path, postgres_url):
+    """The app on a fresh PostgreSQL database and the real Redis, plus a real
+    `python worker.py` process (forking work-horses, as in production)."""
+    import subprocess
+
+    app, env = real_worker_app(tmp_path, postgres_url)
+    worker = start_worker_process(env)
     yield app, worker
     if worker.poll() is None:
         os.killpg(worker.pid, signal.SIGTERM)

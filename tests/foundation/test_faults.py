@@ -194,34 +194,14 @@ def test_hung_redis_does_not_hang_healthz_or_status_polls(tmp_path, private_redi
 
 @pytest.fixture
 def worker_env(tmp_path, postgres_url):
-    from tests.conftest import REAL_REDIS_URL, REDIS_AVAILABLE, ROOT_DIR
+    from tests.conftest import real_worker_app, start_worker_process
 
-    if not REDIS_AVAILABLE:
-        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
-    import sys
-    import uuid
-
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    app = make_app(tmp_path, postgres_url, REDIS_URL=REAL_REDIS_URL, RQ_QUEUE=queue)
-    env = {
-        **os.environ,
-        "DATABASE_URL": postgres_url,
-        "REDIS_URL": REAL_REDIS_URL,
-        "FLEET_RQ_QUEUE": queue,
-        "FLEET_INSTANCE_PATH": str(tmp_path / "instance"),
-        "SECRET_KEY": "test",
-    }
+    app, env = real_worker_app(tmp_path, postgres_url)
     started: list[subprocess.Popen] = []
 
     def start_worker() -> subprocess.Popen:
-        worker = subprocess.Popen(
-            [sys.executable, str(ROOT_DIR / "worker.py")],
-            cwd=ROOT_DIR,
-            env=env,
-            start_new_session=True,
-            stdout=open(tmp_path / f"worker-{len(started)}.log", "wb"),  # noqa: SIM115
-            stderr=subprocess.STDOUT,
-        )
+        log = open(tmp_path / f"worker-{len(started)}.log", "wb")  # noqa: SIM115
+        worker = start_worker_process(env, stdout=log)
         started.append(worker)
         return worker
 
